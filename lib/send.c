@@ -1,0 +1,135 @@
+/*
+ * The send buffer. Read admit() first: it decides whether one more message
+ * may join the buffer, from the buffer's tally alone, without writing. Push
+ * and extend both call it for every message before they write any byte; that
+ * is what makes them all-or-nothing. put() then lays the message out with
+ * every padding byte zeroed.
+ *
+ * Invariants: base is aligned to CMSGBUF_HDR_ALIGN (or NULL with cap 0);
+ * len <= cap and len <= INT_MAX; [base, base + len) is well-formed in the
+ * sense of cmsgbuf_check(); nfds and once describe exactly those messages.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+#include <assert.h>
+
+#include "private.h"
+#include "kinds.h"
+
+/* What admit() keeps track of while a batch is checked. */
+struct tally {
+	size_t len;
+	unsigned int nfds;
+	unsigned int once;
+};
+
+CMSGBUF_PUBLIC void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size)
+{
+	size_t skip = space ? (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1)) : 0;
+
+	*b = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
+	if (space && size > skip) {
+		b->base = (unsigned char *)space + skip;
+		b->cap = size - skip;
+	}
+}
+
+CMSGBUF_PUBLIC void cmsgbuf_send_clear(struct cmsgbuf_send *b)
+{
+	b->len = 0;
+	b->nfds = 0;
+	b->once = 0;
+}
+
+static int admit(const struct cmsgbuf_send *b, struct tally *t, const struct cmsgbuf_msg *m)
+{
+	size_t need;
+	int err;
+
+	if (m->len != 0 && !m->data)
+		return EINVAL;
+	/* Below INT_MAX, CMSG_SPACE() cannot overflow size_t, even 32-bit. */
+	if (m->len > INT_MAX)
+		return EOVERFLOW;
+	need = CMSG_SPACE(m->len);
+	if (need > (size_t)INT_MAX - t->len)
+		return EOVERFLOW;
+	err = cmsgbuf_kind_admit(m, &t->nfds, &t->once);
+	if (err)
+		return err;
+	if (need > b->cap - t->len)
+		return ENOSPC;
+	t->len += need;
+	return 0;
+}
+
+static void put(struct cmsgbuf_send *b, const struct cmsgbuf_msg *m)
+{
+	unsigned char *p = b->base + b->len;
+	struct cmsghdr h;
+
+	/* Zeroes any padding member of the header (musl's __pad1) too. */
+	memset(&h, 0, sizeof(h));
+	h.cmsg_len = CMSG_LEN(m->len);
+	h.cmsg_level = m->level;
+	h.cmsg_type = m->type;
+	memcpy(p, &h, sizeof(h));
+	memset(p + sizeof(h), 0, CMSG_LEN(0) - sizeof(h));
+	if (m->len)
+		memcpy(p + CMSG_LEN(0), m->data, m->len);
+	memset(p + CMSG_LEN(m->len), 0, CMSG_SPACE(m->len) - CMSG_LEN(m->len));
+	b->len += CMSG_SPACE(m->len);
+}
+
+static bool refuse(int err)
+{
+	errno = err;
+	return false;
+}
+
+CMSGBUF_PUBLIC bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg)
+{
+	struct tally t = { b->len, b->nfds, b->once };
+	int err = admit(b, &t, &msg);
+
+	if (err)
+		return refuse(err);
+	put(b, &msg);
+	b->nfds = t.nfds;
+	b->once = t.once;
+	assert(cmsgbuf_check(b->base, b->len) == CMSGBUF_WELL_FORMED);
+	return true;
+}
+
+CMSGBUF_PUBLIC bool cmsgbuf_send_extend(struct cmsgbuf_send *b, const struct cmsgbuf_msg *msgs, size_t n)
+{
+	struct tally t = { b->len, b->nfds, b->once };
+
+	if (n != 0 && !msgs)
+		return refuse(EINVAL);
+	for (size_t i = 0; i < n; i++) {
+		int err = admit(b, &t, &msgs[i]);
+
+		if (err)
+			return refuse(err);
+	}
+	for (size_t i = 0; i < n; i++)
+		put(b, &msgs[i]);
+	b->nfds = t.nfds;
+	b->once = t.once;
+	assert(cmsgbuf_check(b->base, b->len) == CMSGBUF_WELL_FORMED);
+	return true;
+}
+
+CMSGBUF_PUBLIC void *cmsgbuf_send_control(const struct cmsgbuf_send *b)
+{
+	return b->len ? b->base : NULL;
+}
+
+CMSGBUF_PUBLIC size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b)
+{
+	return b->len;
+}

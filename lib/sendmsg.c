@@ -1,0 +1,62 @@
+/*
+ * The sendmsg(2) wrappers: one msghdr filler, five address flavours.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "private.h"
+
+CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrlen,
+			    const struct iovec *iov, size_t iovcnt,
+			    const struct cmsgbuf_send *b, int flags)
+{
+	struct msghdr mh;
+
+	/* musl's msg_iovlen is an int; the kernel refuses more than IOV_MAX anyway. */
+	if (iovcnt > INT_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = addr ? (void *)(uintptr_t)addr : NULL;
+	mh.msg_namelen = addr ? addrlen : 0;
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = iovcnt;
+	if (b && cmsgbuf_send_controllen(b)) {
+		mh.msg_control = cmsgbuf_send_control(b);
+		mh.msg_controllen = cmsgbuf_send_controllen(b);
+	}
+	return sendmsg(fd, &mh, flags);
+}
+
+CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
+			const struct cmsgbuf_send *b, int flags)
+{
+	return cmsgbuf_sendmsg_any(fd, NULL, 0, iov, iovcnt, b, flags);
+}
+
+CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_v4(int fd, const struct sockaddr_in *addr,
+			   const struct iovec *iov, size_t iovcnt,
+			   const struct cmsgbuf_send *b, int flags)
+{
+	return cmsgbuf_sendmsg_any(fd, (const struct sockaddr *)addr, addr ? sizeof(*addr) : 0,
+				   iov, iovcnt, b, flags);
+}
+
+CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_v6(int fd, const struct sockaddr_in6 *addr,
+			   const struct iovec *iov, size_t iovcnt,
+			   const struct cmsgbuf_send *b, int flags)
+{
+	return cmsgbuf_sendmsg_any(fd, (const struct sockaddr *)addr, addr ? sizeof(*addr) : 0,
+				   iov, iovcnt, b, flags);
+}
+
+CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_unix(int fd, const struct sockaddr_un *addr, socklen_t addrlen,
+			     const struct iovec *iov, size_t iovcnt,
+			     const struct cmsgbuf_send *b, int flags)
+{
+	return cmsgbuf_sendmsg_any(fd, (const struct sockaddr *)addr, addrlen, iov, iovcnt, b, flags);
+}
