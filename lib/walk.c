@@ -19,12 +19,13 @@ static size_t pad_after(size_t len)
 	return -len & (CMSG_ALIGN(1) - 1);
 }
 
-static struct cmsghdr header_at(const unsigned char *p)
+/* The cmsg_len of the header at @p, which need not be aligned. */
+static size_t len_at(const unsigned char *p)
 {
 	struct cmsghdr h;
 
 	memcpy(&h, p, sizeof(h));
-	return h;
+	return h.cmsg_len;
 }
 
 static bool aligned(const void *control)
@@ -39,7 +40,7 @@ static const struct cmsghdr *valid_at(const unsigned char *base, size_t len, siz
 
 	if (len - off < sizeof(struct cmsghdr))
 		return NULL;
-	clen = header_at(base + off).cmsg_len;
+	clen = len_at(base + off);
 	if (clen < CMSG_LEN(0) || clen > len - off)
 		return NULL;
 	return (const struct cmsghdr *)(const void *)(base + off);
@@ -61,7 +62,7 @@ CMSGBUF_PUBLIC const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 		return NULL;
 	off = (size_t)((const unsigned char *)cur - base);
 	/* valid_at() made sure that off + clen <= len. */
-	clen = header_at((const unsigned char *)cur).cmsg_len;
+	clen = len_at((const unsigned char *)cur);
 	if (pad_after(clen) > len - off - clen)
 		return NULL;
 	return valid_at(base, len, off + clen + pad_after(clen));
@@ -78,8 +79,9 @@ static bool all_zero(const unsigned char *p, size_t n)
 /* Are the header's padding bytes, if the platform has any, zero? */
 static bool header_clean(const unsigned char *p)
 {
-	struct cmsghdr seen = header_at(p), clean;
+	struct cmsghdr seen, clean;
 
+	memcpy(&seen, p, sizeof(seen));
 	memset(&clean, 0, sizeof(clean));
 	clean.cmsg_len = seen.cmsg_len;
 	clean.cmsg_level = seen.cmsg_level;
@@ -102,7 +104,7 @@ CMSGBUF_PUBLIC enum cmsgbuf_defect cmsgbuf_check(const void *control, size_t len
 
 		if (left < sizeof(struct cmsghdr))
 			return CMSGBUF_DEFECT_SHORT_HEADER;
-		clen = header_at(base + off).cmsg_len;
+		clen = len_at(base + off);
 		if (clen < CMSG_LEN(0))
 			return CMSGBUF_DEFECT_LEN_TOO_SMALL;
 		if (clen > left)
