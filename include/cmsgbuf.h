@@ -313,6 +313,241 @@ enum cmsgbuf_defect cmsgbuf_check(const void *control, size_t len);
 /* cmsgbuf_defect_str() - a sentence for a defect; never NULL. */
 const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
 
+/*
+ * Receive buffer
+ */
+
+/**
+ * DOC: Receiving, and who owns which descriptor
+ *
+ * A struct cmsgbuf_recv holds the control data of one receive and owns the
+ * descriptors the kernel installed for it. At every step each descriptor has
+ * exactly one owner:
+ *
+ *  - cmsgbuf_recvmsg(), cmsgbuf_recvmsg_from(), cmsgbuf_recv_adopt(): the
+ *    buffer owns every descriptor received, truncated receive or not;
+ *  - cmsgbuf_recv_next(): when it yields a message that carries descriptors
+ *    (SCM_RIGHTS, SCM_PIDFD), those descriptors are the caller's from then
+ *    on, whether or not the caller reads them with cmsgbuf_msg_fds(); the
+ *    caller closes them (cmsgbuf_msg_close_fds() closes them all);
+ *  - cmsgbuf_recv_clear(), and the next receive or adopt into the same
+ *    buffer: close every descriptor the buffer still owns, those of the
+ *    messages not yet yielded.
+ *
+ * So a caller may stop iterating at any point: clearing the buffer, or
+ * receiving into it again, closes the rest. Clear a buffer when done with it,
+ * as one closes a descriptor. Every descriptor is received close-on-exec:
+ * MSG_CMSG_CLOEXEC is always added.
+ *
+ *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE +
+ *					  CMSGBUF_RIGHTS_SPACE(2))];
+ *	struct cmsgbuf_recv b;
+ *	struct cmsgbuf_msg m;
+ *	int fds[2];
+ *
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;
+ *	while (!cmsgbuf_recv_truncated(&b) && cmsgbuf_recv_next(&b, &m)) {
+ *		if (cmsgbuf_msg_fds(&m, fds, 2) == 2)
+ *			use(fds[0], fds[1]);	// ours now
+ *		else
+ *			cmsgbuf_msg_close_fds(&m);
+ *	}
+ *	cmsgbuf_recv_clear(&b);	// closes whatever was not yielded
+ *
+ * Sizing: the kernel lays out received messages as push does, so the space
+ * macros above size a receive buffer too: CMSGBUF_SPACE() of the sum of the
+ * messages one receive may carry. Count what the receiving socket's options
+ * add, not only what the peer sends: SO_PASSCRED adds credentials to every
+ * receive, SO_PASSPIDFD a pidfd (CMSGBUF_PIDFD_SPACE), SO_PASSSEC a security
+ * label of the security module's size. Room for more descriptors than the
+ * peer sends costs only bytes; room for fewer truncates the receive, and the
+ * kernel closes the descriptors that did not fit. Sum CMSG_SPACE(), as these
+ * macros do, never CMSG_LEN(): Linux fits (controllen - sizeof(struct
+ * cmsghdr)) / sizeof(int) descriptors, so CMSG_LEN(n * sizeof(int)) bytes
+ * happen to hold n there, but not on FreeBSD. CMSGBUF_RECV_MAX_SPACE holds
+ * all that one AF_UNIX receive can carry except a security label.
+ */
+#define CMSGBUF_PIDFD_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_RECV_MAX_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + \
+	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE)
+
+/**
+ * struct cmsgbuf_recv - the control data of one receive, and its descriptors
+ *
+ * Lives wherever the caller puts it and points into the caller's space (or,
+ * after cmsgbuf_recv_adopt(), into the caller's control bytes). Every field
+ * is private: use the functions below.
+ */
+struct cmsgbuf_recv {
+	unsigned char *space;	/* private: aligned start of the usable space */
+	size_t cap;		/* private: usable bytes from space, at most INT_MAX */
+	unsigned char *data;	/* private: the control data received or adopted */
+	size_t len;		/* private: its length */
+	size_t next;		/* private: offset of the next message to yield */
+	int flags;		/* private: msg_flags of the receive */
+};
+
+/* An empty buffer, without space: a receive into it gets no control data. */
+#define CMSGBUF_RECV_EMPTY { NULL, 0, NULL, 0, 0, 0 }
+
+/**
+ * cmsgbuf_recv_init() - an empty receive buffer in the caller's space
+ * @b: the buffer
+ * @space: any address; may be NULL when @size is 0
+ * @size: any size
+ *
+ * As cmsgbuf_send_init(): uses [@space, @space + @size) from the first byte
+ * aligned for struct cmsghdr on (at most INT_MAX bytes of it), and nothing
+ * outside. A region too small to hold that byte gives a buffer without space:
+ * the kernel then discards any descriptors sent and reports truncation.
+ */
+void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
+
+/**
+ * cmsgbuf_recvmsg_from() - recvmsg(2) into @b, with the sender's address
+ * @fd: the socket
+ * @addr: where the sender's address goes, or NULL
+ * @addrlen: as for recvfrom(2): the size of @addr on entry, the length of the
+ *           address on return (larger than the size when it was cut)
+ * @iov: where the data goes; @iovcnt entries
+ * @b: the buffer: its space receives the control data
+ * @flags: as for recvmsg(2); MSG_CMSG_CLOEXEC is always added
+ *
+ * First closes every descriptor @b still owns (the kernel is about to write
+ * over the bytes that name them) and empties @b. Then receives: on success
+ * @b owns every descriptor in the control data and cmsgbuf_recv_next()
+ * yields its messages. On failure @b stays empty, as the clear left it.
+ *
+ * Return: what recvmsg(2) returns, with errno as it sets it (EMSGSIZE when
+ * @iovcnt exceeds INT_MAX).
+ */
+ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
+			     const struct iovec *iov, size_t iovcnt,
+			     struct cmsgbuf_recv *b, int flags);
+
+/* cmsgbuf_recvmsg() - cmsgbuf_recvmsg_from() without the sender's address. */
+ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
+			struct cmsgbuf_recv *b, int flags);
+
+/**
+ * cmsgbuf_recv_adopt() - take over the control data of the caller's own receive
+ * @b: the buffer
+ * @mh: a msghdr that recvmsg(2), recvmmsg(2) or io_uring filled (use
+ *      MSG_CMSG_CLOEXEC there too)
+ *
+ * @mh->msg_control must be aligned for struct cmsghdr, as CMSG_FIRSTHDR()
+ * requires: a union with struct cmsghdr, or the result of malloc(), is.
+ * First closes every descriptor @b still owns, unless @mh's control data lies
+ * over the bytes @b held (then the receive already wrote over them, and the
+ * descriptors they named are beyond anyone's reach: clear @b before receiving
+ * into bytes it holds). Then @b owns every descriptor in @mh's control data,
+ * which it reads in place: the bytes must stay as they are until @b is
+ * cleared or receives again, and cmsgbuf may rewrite a last cmsg_len that runs
+ * past msg_controllen to fit (see cmsgbuf_recv_next()). msg_flags tells
+ * cmsgbuf_recv_truncated().
+ *
+ * Return: true. false when @mh->msg_control is misaligned, with errno EINVAL;
+ * then nothing changed: @b is as it was, and the descriptors in @mh remain
+ * the caller's.
+ */
+bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
+
+/**
+ * cmsgbuf_recv_next() - yield the next message received
+ * @b: the buffer
+ * @out: the message; its payload points into @b's bytes and stays valid
+ *       until @b is cleared or receives again
+ *
+ * Yields every message the hardened walker finds, in the order received,
+ * each once, whatever its level and type: unknown messages are yielded as
+ * they are, never skipped. Iteration can stop and resume: a later call
+ * yields the message after the last one yielded. When the message carries
+ * descriptors (SCM_RIGHTS, SCM_PIDFD), they are the caller's from now on,
+ * even if the caller ignores the message.
+ *
+ * A last message whose cmsg_len runs past the received length (as other
+ * kernels report truncation) is yielded cut to the bytes received. A
+ * malformed header (cmsg_len below a header's size) ends the walk; nothing
+ * after it is yielded.
+ *
+ * Return: true with @out filled; false when no message is left.
+ */
+bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
+
+/**
+ * cmsgbuf_recv_truncated() - did the kernel set MSG_CTRUNC?
+ *
+ * It does when the space could not hold every control message (the cut
+ * message holds the descriptors that fitted; the kernel closed the others),
+ * and when it could not install every descriptor (RLIMIT_NOFILE, a security
+ * module), however large the space. Either way descriptors are missing:
+ * treat it as an error, and still clear @b to close those that arrived.
+ */
+bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
+
+/**
+ * cmsgbuf_recv_flags() - msg_flags of the receive (MSG_TRUNC, MSG_EOR, ...)
+ *
+ * Without MSG_CMSG_CLOEXEC, which the kernel echoes back; 0 after a clear.
+ */
+int cmsgbuf_recv_flags(const struct cmsgbuf_recv *b);
+
+/**
+ * cmsgbuf_recv_clear() - close every descriptor not yet yielded, and empty @b
+ *
+ * Descriptors of messages already yielded are the caller's and stay open.
+ * Afterwards @b holds no message, is not truncated, and keeps its space.
+ */
+void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
+
+/**
+ * cmsgbuf_msg_fds() - the descriptors a received message carries
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @fds: where they are copied; may be NULL when @max is 0
+ * @max: the room in @fds
+ *
+ * The descriptors of an SCM_RIGHTS message, or the pidfd of an SCM_PIDFD
+ * message: every whole int in the payload, read through memcpy(). A payload
+ * whose length is not a multiple of sizeof(int) (never sent by Linux) still
+ * hands over its whole ints; the bytes left over are ignored.
+ *
+ * Return: their number n, 0 for a message that carries none. They are copied
+ * only when n <= @max; otherwise @fds is untouched (close them all with
+ * cmsgbuf_msg_close_fds()). Either way they are the caller's.
+ */
+size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
+
+/* cmsgbuf_msg_close_fds() - close every descriptor cmsgbuf_msg_fds() counts. */
+void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
+
+/**
+ * cmsgbuf_msg_credentials() - the credentials of an SCM_CREDENTIALS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @cred: where they are copied
+ *
+ * Return: true when @m is SCM_CREDENTIALS with a payload of exactly one
+ * struct cmsgbuf_ucred. false otherwise, with errno EINVAL and @cred
+ * untouched. The kernel sends credentials even when it has none (see
+ * cmsgbuf_ucred_none()).
+ */
+bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);
+
+/**
+ * cmsgbuf_ucred_none() - do received credentials say "no credentials"?
+ *
+ * With SO_PASSCRED, Linux sends credentials on every receive; a message sent
+ * while neither end had SO_PASSCRED carries none, and reads as pid 0 with the
+ * overflow uid and gid (65534, /proc/sys/kernel/overflowuid). pid 0 is also
+ * what a sender outside the receiver's pid namespace reads as. A uid or gid
+ * of -1, which no process has, counts as none too.
+ */
+static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
+{
+	return cred->pid == 0 || cred->uid == (uid_t)-1 || cred->gid == (gid_t)-1;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,8 @@
 #ifndef CMSGBUF_PRIVATE_H
 #define CMSGBUF_PRIVATE_H
 
+#include <stdint.h>
+
 #include "cmsgbuf.h"
 
 /*
@@ -13,5 +15,14 @@
 #else
 #define CMSGBUF_PUBLIC
 #endif
+
+/*
+ * The bytes to skip from @space to the first address aligned for struct
+ * cmsghdr, where a buffer's usable part starts; 0 for NULL.
+ */
+static inline size_t cmsgbuf_align_skip(const void *space)
+{
+	return space ? (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1)) : 0;
+}
 
 #endif
