@@ -81,6 +81,9 @@ static void put(struct cmsgbuf_send *b, const struct cmsgbuf_msg *m)
 	if (m->len)
 		memcpy(p + CMSG_LEN(0), m->data, m->len);
 	memset(p + CMSG_LEN(m->len), 0, CMSG_SPACE(m->len) - CMSG_LEN(m->len));
+#ifdef CMSGBUF_PLANTED_DEFECT /* test-only (fuzz/meson.build): dirty padding the fuzzers must catch */
+	memset(p + CMSG_LEN(m->len), 1, CMSG_SPACE(m->len) - CMSG_LEN(m->len));
+#endif
 	b->len += CMSG_SPACE(m->len);
 }
 

@@ -1,0 +1,214 @@
+/*
+ * kernel_roundtrip_fuzzer: the kernel takes every buffer cmsgbuf builds, and
+ * delivers what was pushed.
+ *
+ * The input: u8 socket type (mod 3: SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM),
+ * u8 offset of the space (mod 16), then operations until the bytes run out,
+ * each an opcode byte (mod 4) and its operands:
+ *   0 RIGHTS  u8 count, then count bytes: 0x80.. is fd -1 (refused), else
+ *             pool[byte mod POOL]
+ *   1 CREDS   the process's own credentials (the only ones anyone may claim)
+ *   2 RAW     u8 level (mod 4: IPPROTO_IP, IPPROTO_IPV6, SOL_UDP, or an i32
+ *             that is not SOL_SOCKET), i32 type, u8 length, payload bytes
+ *   3 CLEAR
+ * Raw SOL_SOCKET messages are left out: cmsgbuf takes SO_MARK and the like,
+ * meant for IP sockets, which AF_UNIX refuses; other levels it skips.
+ *
+ * The buffer goes over a socketpair whose receiver has SO_PASSCRED. Received
+ * fds must be the pushed ones, in order (same st_dev and st_ino); the
+ * credentials must be the process's own. Every received fd is closed, and
+ * the process holds as many fds after each input as before.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdalign.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmsgbuf.h"
+#include "fuzz-input.h"
+
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+
+#define POOL 6
+#define MAX_OPS 64
+#define SPACE (CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_CREDENTIALS_SPACE + 512)
+
+static int pool[POOL];
+static struct stat pool_stat[POOL];
+static int fds_open;
+
+static int open_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	fuzz_assert(d, "cannot open /proc/self/fd: %s", strerror(errno));
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void open_pool(void)
+{
+	for (int i = 0; i < POOL; i++) {
+		char name[16] = "pool-0";
+
+		name[5] = (char)('0' + i);
+		pool[i] = memfd_create(name, MFD_CLOEXEC);
+		fuzz_assert(pool[i] >= 0 && fstat(pool[i], &pool_stat[i]) == 0, "memfd_create: %s",
+			    strerror(errno));
+	}
+	fds_open = open_fd_count();
+}
+
+struct pushed {
+	struct cmsgbuf_send b;
+	int fd[CMSGBUF_MAX_FDS];	/* pool indices of the fds pushed, in order */
+	size_t nfds;
+};
+
+static void push_rights(struct fuzz_input *in, struct pushed *p)
+{
+	size_t n = fuzz_u8(in);
+	int fds[256], idx[256];
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned int byte = fuzz_u8(in);
+
+		idx[i] = (int)(byte % POOL);
+		fds[i] = byte & 0x80 ? -1 : pool[idx[i]];
+	}
+	if (cmsgbuf_send_push(&p->b, cmsgbuf_rights(fds, n))) {
+		memcpy(p->fd + p->nfds, idx, n * sizeof(int));
+		p->nfds += n;
+	}
+}
+
+static void push_raw(struct fuzz_input *in, struct pushed *p)
+{
+	static const int levels[] = { IPPROTO_IP, IPPROTO_IPV6, SOL_UDP };
+	unsigned int sel = fuzz_u8(in) % 4;
+	int level = sel < 3 ? levels[sel] : fuzz_i32(in);
+	int type = fuzz_i32(in);
+	size_t len = fuzz_u8(in);
+	unsigned char *data = fuzz_bytes(in, len);
+
+	if (level != SOL_SOCKET)
+		cmsgbuf_send_push(&p->b, cmsgbuf_raw(level, type, data, len));
+	free(data);
+}
+
+/* Checks what arrived against @p; closes every fd received, whatever it finds. */
+static void check_received(const struct msghdr *mh, const struct pushed *p)
+{
+	int got[CMSGBUF_MAX_FDS + 1];
+	size_t ngot = 0, ncred = 0;
+	struct cmsgbuf_ucred cred = { 0, 0, 0 };
+	char why[160] = "";
+
+	for (const struct cmsghdr *h = cmsgbuf_first(mh->msg_control, mh->msg_controllen); h;
+	     h = cmsgbuf_next(mh->msg_control, mh->msg_controllen, h)) {
+		size_t len = h->cmsg_len - CMSG_LEN(0);
+
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+		    ngot + len / sizeof(int) <= CMSGBUF_MAX_FDS + 1) {
+			memcpy(got + ngot, CMSG_DATA(h), len / sizeof(int) * sizeof(int));
+			ngot += len / sizeof(int);
+		} else if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == CMSGBUF_SCM_CREDENTIALS &&
+			   len == sizeof(cred)) {
+			memcpy(&cred, CMSG_DATA(h), sizeof(cred));
+			ncred++;
+		} else if (!*why) {
+			snprintf(why, sizeof(why), "an unexpected message, level %d type %d",
+				 h->cmsg_level, h->cmsg_type);
+		}
+	}
+	for (size_t i = 0; i < ngot && !*why; i++) {
+		struct stat st;
+		const struct stat *want = i < p->nfds ? &pool_stat[p->fd[i]] : NULL;
+
+		if (!want || fstat(got[i], &st) < 0 || st.st_dev != want->st_dev || st.st_ino != want->st_ino)
+			snprintf(why, sizeof(why), "received fd %zu is not pool fd %d", i, want ? p->fd[i] : -1);
+	}
+	for (size_t i = 0; i < ngot; i++)
+		close(got[i]);
+	fuzz_assert(!*why, "%s", why);
+	fuzz_assert(!(mh->msg_flags & MSG_CTRUNC), "MSG_CTRUNC on receive");
+	fuzz_assert(ngot == p->nfds, "%zu fds pushed, %zu received", p->nfds, ngot);
+	fuzz_assert(ncred == 1 && cred.pid == getpid() && cred.uid == getuid() && cred.gid == getgid(),
+		    "%zu credentials received, pid %ld uid %ld gid %ld", ncred, (long)cred.pid,
+		    (long)cred.uid, (long)cred.gid);
+}
+
+static void roundtrip(int type, const struct pushed *p)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM };
+	alignas(struct cmsghdr) unsigned char control[SPACE];
+	char byte = 'x';
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh;
+	int sv[2], on = 1;
+	ssize_t n;
+
+	fuzz_assert(socketpair(AF_UNIX, types[type] | SOCK_CLOEXEC, 0, sv) == 0 &&
+		    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0,
+		    "socketpair: %s", strerror(errno));
+	n = cmsgbuf_sendmsg(sv[0], &iov, 1, &p->b, MSG_NOSIGNAL);
+	if (n != 1)
+		fuzz_hexdump("control", cmsgbuf_send_control(&p->b), cmsgbuf_send_controllen(&p->b));
+	fuzz_assert(n == 1, "the kernel refused a buffer cmsgbuf built: %s", strerror(errno));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control;
+	mh.msg_controllen = sizeof(control);
+	n = recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	fuzz_assert(n == 1, "recvmsg: %zd (%s)", n, strerror(errno));
+	check_received(&mh, p);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	alignas(struct cmsghdr) static unsigned char space[SPACE + 16];
+	static struct pushed p;
+	struct fuzz_input in = { data, size };
+	int type = fuzz_u8(&in) % 3;
+
+	if (!fds_open)
+		open_pool();
+	cmsgbuf_send_init(&p.b, space + fuzz_u8(&in) % 16, SPACE);
+	p.nfds = 0;
+	for (size_t opno = 0; opno < MAX_OPS && !fuzz_done(&in); opno++) {
+		switch (fuzz_u8(&in) % 4) {
+		case 0:
+			push_rights(&in, &p);
+			break;
+		case 1: {
+			struct cmsgbuf_ucred me = { getpid(), getuid(), getgid() };
+
+			cmsgbuf_send_push(&p.b, cmsgbuf_credentials(&me));
+			break;
+		}
+		case 2:
+			push_raw(&in, &p);
+			break;
+		case 3:
+			cmsgbuf_send_clear(&p.b);
+			p.nfds = 0;
+			break;
+		}
+	}
+	roundtrip(type, &p);
+	fuzz_assert(open_fd_count() == fds_open, "%d fds open, %d before", open_fd_count(), fds_open);
+	return 0;
+}

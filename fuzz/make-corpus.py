@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora, fuzz/corpus/<target>/, one file per case.
+
+Every operation and every rule by which push refuses a message appears at
+least once, named after what it shows. The encodings are those described at
+the top of each fuzz/<target>.c; control headers are laid out as on 64-bit
+little-endian Linux (cmsg_len in 8 bytes, then level and type). Run it again
+after changing an encoding: `fuzz/make-corpus.py`.
+"""
+
+import os
+import shutil
+import struct
+import sys
+
+
+def u8(v):
+    return bytes([v & 0xFF])
+
+
+def u16(v):
+    return struct.pack("<H", v & 0xFFFF)
+
+
+def u32(v):
+    return struct.pack("<I", v & 0xFFFFFFFF)
+
+
+def i32(v):
+    return struct.pack("<i", v)
+
+
+# ---- send_ops_fuzzer ------------------------------------------------------
+
+INIT, RIGHTS, CREDS, RAW, EXTEND, CLEAR = range(6)
+# named[] in send_ops_fuzzer.c, in order
+NAMED = [
+    "SCM_RIGHTS", "SCM_CREDENTIALS", "SO_MARK", "SO_PRIORITY",
+    "SO_TIMESTAMPING_OLD", "SO_TIMESTAMPING_NEW", "SCM_TXTIME", "SCM_TS_OPT_ID",
+    "SO_DEBUG", "IP_PKTINFO", "IP_TTL", "IP_TOS", "IP_OPTIONS", "UDP_SEGMENT",
+    "SOL_UDP/1", "IPV6_PKTINFO", "IPV6_HOPLIMIT", "IPV6_TCLASS", "IPV6_DONTFRAG",
+    "IPPROTO_IPV6/99", "-1/-1", "INT_MIN/INT_MAX",
+]
+# huge[] in send_ops_fuzzer.c, in order
+HUGE = ["BIGGEST_FIT", "BIGGEST_FIT+1", "BIGGEST_FIT-64", "INT_MAX", "INT_MAX+1", "SIZE_MAX"]
+
+
+def init(size, offset=0, fill=0xEE, flags=0):
+    return u8(INIT) + u8(flags) + u16(size) + u8(offset) + u8(fill)
+
+
+def rights_body(fds):
+    return u16(len(fds)) + bytes(fd & 0xFF for fd in fds)
+
+
+def creds_body(pid=1, uid=0, gid=0):
+    return u32(pid) + u32(uid) + u32(gid)
+
+
+def raw_body(kind, payload=b"", null_len=None, huge=None, null=False):
+    """kind: a NAMED entry or a (level, type) pair."""
+    head = u8(NAMED.index(kind)) if isinstance(kind, str) else u8(0xFF) + i32(kind[0]) + i32(kind[1])
+    if huge is not None:
+        return head + u8(3) + u8(HUGE.index(huge) | (0x80 if null else 0)) + (b"" if null else b"\x5a")
+    if null_len is not None:
+        return head + u8(2) + u16(null_len)
+    return head + u8(0) + u16(len(payload)) + payload
+
+
+def rights(fds):
+    return u8(RIGHTS) + rights_body(fds)
+
+
+def creds(**kw):
+    return u8(CREDS) + creds_body(**kw)
+
+
+def raw(kind, payload=b"", **kw):
+    return u8(RAW) + raw_body(kind, payload, **kw)
+
+
+def extend(*msgs):
+    """msgs: (0, rights_body) / (1, creds_body) / (2, raw_body) pairs."""
+    return u8(EXTEND) + u8(len(msgs)) + b"".join(u8(k) + body for k, body in msgs)
+
+
+def clear():
+    return u8(CLEAR)
+
+
+def send_ops_seeds():
+    big = init(4096)
+    s = {}
+    # init: every offset from an aligned address, sizes around a message's space
+    s["init-every-offset"] = b"".join(init(24 + off, off) + rights([3]) for off in range(16))
+    s["init-smaller-than-alignment"] = init(3, 1) + rights([0]) + init(7, 1) + rights([0])
+    s["init-null-space"] = init(0, flags=1) + rights([0]) + creds()
+    s["init-send-empty"] = init(0, flags=2) + raw((7, 7))
+    s["init-garbage-fill"] = init(256, 5, fill=0xFF) + rights([1, 2]) + raw("IP_TOS", b"\x07")
+    s["nospace-exact-fit"] = init(24) + rights([0]) + rights([0])
+    s["nospace-one-byte-short"] = init(23) + rights([0]) + init(31, 3) + rights([0])
+    s["nospace-extend"] = init(48) + extend((0, rights_body([1])), (0, rights_body([2])), (0, rights_body([3])))
+    # rights
+    s["rights-1"] = big + rights([0])
+    s["rights-2"] = big + rights([0, 1])
+    s["rights-253"] = big + rights(list(range(253)))
+    s["rights-253-split"] = big + rights(list(range(200))) + rights(list(range(53))) + rights([1])
+    s["refuse-rights-254"] = big + rights(list(range(254)))
+    s["refuse-rights-none"] = big + rights([]) + raw("SCM_RIGHTS") + raw("SCM_RIGHTS", null_len=0)
+    s["refuse-rights-negative"] = big + rights([0, -1]) + rights([-128])
+    s["refuse-rights-odd-length"] = big + raw("SCM_RIGHTS", b"\x01\x00\x00\x00\x02")
+    s["rights-raw"] = big + raw("SCM_RIGHTS", u32(5) + u32(6))
+    # credentials
+    s["creds"] = big + creds(pid=1234, uid=1000, gid=100)
+    s["refuse-creds-twice"] = big + creds() + creds() + raw("SCM_CREDENTIALS", creds_body())
+    s["refuse-creds-length"] = big + raw("SCM_CREDENTIALS", b"\0" * 8) + raw("SCM_CREDENTIALS", b"\0" * 16)
+    s["creds-raw"] = big + raw("SCM_CREDENTIALS", creds_body(7, 8, 9))
+    s["creds-after-clear"] = big + creds() + clear() + creds() + rights([4])
+    # the other SOL_SOCKET kinds: right length, wrong length, twice
+    for kind, size in [("SO_MARK", 4), ("SO_PRIORITY", 4), ("SO_TIMESTAMPING_OLD", 4),
+                       ("SO_TIMESTAMPING_NEW", 4), ("SCM_TXTIME", 8), ("SCM_TS_OPT_ID", 4)]:
+        name = kind.lower().replace("_", "-")
+        s[name] = big + raw(kind, b"\x01" * size)
+        s["refuse-" + name + "-length"] = big + raw(kind, b"\x01" * (size + 1)) + raw(kind, b"")
+        s["refuse-" + name + "-twice"] = big + raw(kind, b"\x01" * size) + raw(kind, b"\x02" * size)
+    s["refuse-sol-socket-unknown"] = big + raw("SO_DEBUG", u32(1)) + raw((1, 12345), b"")
+    # IP and UDP kinds
+    s["ip-pktinfo"] = big + raw("IP_PKTINFO", bytes(range(12)))
+    s["refuse-ip-pktinfo"] = big + raw("IP_PKTINFO", bytes(11)) + raw("IP_PKTINFO", bytes(12)) + raw("IP_PKTINFO", bytes(12))
+    s["ip-ttl"] = big + raw("IP_TTL", i32(1)) + clear() + raw("IP_TTL", i32(255))
+    s["refuse-ip-ttl"] = (big + raw("IP_TTL", i32(0)) + raw("IP_TTL", i32(256)) + raw("IP_TTL", b"\x40")
+                          + raw("IP_TTL", i32(64)) + raw("IP_TTL", i32(64)))
+    s["ip-tos"] = big + raw("IP_TOS", i32(0)) + clear() + raw("IP_TOS", i32(255)) + clear() + raw("IP_TOS", b"\xff")
+    s["refuse-ip-tos"] = (big + raw("IP_TOS", i32(256)) + raw("IP_TOS", i32(-1)) + raw("IP_TOS", b"\0\0")
+                          + raw("IP_TOS", b"\x10") + raw("IP_TOS", i32(16)))
+    s["ip-other-copied"] = big + raw("IP_OPTIONS", b"\x01" * 9) + raw("IP_OPTIONS", b"")
+    s["udp-segment"] = big + raw("UDP_SEGMENT", u16(1400)) + raw("SOL_UDP/1", b"\x01\x02\x03")
+    s["refuse-udp-segment"] = big + raw("UDP_SEGMENT", u32(1400)) + raw("UDP_SEGMENT", u16(1)) + raw("UDP_SEGMENT", u16(2))
+    s["ipv6-pktinfo"] = big + raw("IPV6_PKTINFO", bytes(20)) + clear() + raw("IPV6_PKTINFO", bytes(24))
+    s["refuse-ipv6-pktinfo"] = big + raw("IPV6_PKTINFO", bytes(19)) + raw("IPV6_PKTINFO", bytes(20)) + raw("IPV6_PKTINFO", bytes(20))
+    for kind in ["IPV6_HOPLIMIT", "IPV6_TCLASS"]:
+        name = kind.lower().replace("_", "-")
+        s[name] = big + raw(kind, i32(-1)) + clear() + raw(kind, i32(255))
+        s["refuse-" + name] = (big + raw(kind, i32(-2)) + raw(kind, i32(256)) + raw(kind, b"\x01")
+                               + raw(kind, i32(3)) + raw(kind, i32(3)))
+    s["ipv6-dontfrag"] = big + raw("IPV6_DONTFRAG", i32(0)) + clear() + raw("IPV6_DONTFRAG", i32(1))
+    s["refuse-ipv6-dontfrag"] = (big + raw("IPV6_DONTFRAG", i32(2)) + raw("IPV6_DONTFRAG", i32(-1))
+                                 + raw("IPV6_DONTFRAG", i32(1)) + raw("IPV6_DONTFRAG", i32(0)))
+    s["ipv6-other-copied"] = big + raw("IPPROTO_IPV6/99", b"\x09" * 3)
+    # any other level: copied as it is, every payload length up to 17
+    s["raw-every-length"] = big + b"".join(raw((12345, n), bytes(range(n))) for n in range(18))
+    s["raw-odd-levels"] = big + raw("-1/-1", b"\x01") + raw("INT_MIN/INT_MAX", b"\x02" * 7)
+    s["raw-null-empty"] = big + raw((0x55, 1), null_len=0)
+    s["refuse-null-data"] = big + raw((0x55, 1), null_len=5) + raw((0x55, 1), huge="SIZE_MAX", null=True)
+    # sizes: EOVERFLOW, and which check comes first
+    s["refuse-overflow-payload"] = (big + raw((9, 9), huge="INT_MAX") + raw((9, 9), huge="INT_MAX+1")
+                                    + raw((9, 9), huge="SIZE_MAX") + raw((9, 9), huge="BIGGEST_FIT+1"))
+    s["nospace-biggest-fit"] = big + raw((9, 9), huge="BIGGEST_FIT") + raw("IPV6_PKTINFO", huge="BIGGEST_FIT")
+    s["refuse-overflow-total"] = big + raw((9, 9), huge="BIGGEST_FIT-64") + raw((9, 9), bytes(64)) + raw((9, 9), huge="BIGGEST_FIT-64")
+    s["refuse-rights-before-nospace"] = big + raw("SCM_RIGHTS", huge="BIGGEST_FIT") + raw("IP_TTL", huge="BIGGEST_FIT")
+    # extend and clear
+    s["extend-three"] = big + extend((0, rights_body([1, 2])), (1, creds_body()), (2, raw_body("IP_TOS", b"\x01")))
+    s["extend-none"] = big + extend() + rights([1]) + extend()
+    s["refuse-extend-null"] = big + rights([1]) + u8(EXTEND) + u8(0xFF)
+    s["refuse-extend-third-bad"] = big + rights([1]) + extend((0, rights_body([2])), (2, raw_body((3, 3), b"x")), (0, rights_body([-1])))
+    s["refuse-extend-creds-twice"] = big + extend((1, creds_body()), (1, creds_body()))
+    s["refuse-extend-rights-254"] = big + rights(list(range(100))) + extend((0, rights_body(list(range(100)))), (0, rights_body(list(range(54)))))
+    s["clear"] = big + rights([1]) + creds() + clear() + clear() + rights([2]) + creds()
+    return s
+
+
+# ---- walker_fuzzer --------------------------------------------------------
+
+def hdr(clen, level=1, type_=1):
+    return struct.pack("<QII", clen & 0xFFFFFFFFFFFFFFFF, level & 0xFFFFFFFF, type_ & 0xFFFFFFFF)
+
+
+def msg(payload, level=1, type_=1):
+    pad = -len(payload) % 8
+    return hdr(16 + len(payload), level, type_) + payload + b"\0" * pad
+
+
+def walker_seeds():
+    one = msg(u32(3))
+    creds_msg = msg(creds_body(5, 6, 7), 1, 2)
+    s = {}
+    s["empty"] = u8(0)
+    s["one-message"] = u8(0) + one
+    s["two-messages"] = u8(0) + creds_msg + one
+    s["header-only-last"] = u8(0) + one + hdr(16)
+    s["header-only"] = u8(0) + hdr(16)
+    s["misaligned"] = b"".join([u8(1) + one])
+    s["misaligned-4"] = u8(4) + one
+    s["misaligned-15"] = u8(15) + one
+    s["aligned-16"] = u8(16) + one
+    s["len-zero"] = u8(0) + hdr(0) + b"\0" * 8
+    s["len-15"] = u8(0) + one + hdr(15)
+    s["len-size-max"] = u8(0) + hdr(2**64 - 1) + b"\0" * 16
+    s["len-uint32-max"] = u8(0) + one + hdr(2**32 - 1)
+    s["len-past-end"] = u8(0) + hdr(40) + b"\0" * 16
+    s["short-header"] = u8(0) + one + b"\0" * 8
+    s["unpadded-last"] = u8(0) + one + hdr(28, 1, 2) + creds_body()
+    s["nonzero-padding"] = u8(0) + hdr(20) + u32(3) + b"\0\0\x01\0"
+    s["nonzero-padding-then-bad"] = u8(0) + hdr(20) + u32(3) + b"\x01\0\0\0" + hdr(3)
+    s["garbage-after-message"] = u8(0) + one + b"\xff" * 21
+    return s
+
+
+# ---- kernel_roundtrip_fuzzer -----------------------------------------------
+
+K_RIGHTS, K_CREDS, K_RAW, K_CLEAR = range(4)
+DGRAM, SEQPACKET, STREAM = range(3)
+
+
+def k_rights(idx):
+    return u8(K_RIGHTS) + u8(len(idx)) + bytes(i & 0xFF for i in idx)
+
+
+def k_raw(sel, type_, payload, level=None):
+    return u8(K_RAW) + u8(sel) + (i32(level) if sel == 3 else b"") + i32(type_) + u8(len(payload)) + payload
+
+
+def kernel_seeds():
+    s = {}
+    for name, t in [("dgram", DGRAM), ("seqpacket", SEQPACKET), ("stream", STREAM)]:
+        s[name + "-rights-1"] = u8(t) + u8(0) + k_rights([0])
+        s[name + "-rights-and-creds"] = u8(t) + u8(3) + u8(K_CREDS) + k_rights([1, 2, 3])
+    s["nothing"] = u8(DGRAM) + u8(0)
+    s["creds-only"] = u8(DGRAM) + u8(5) + u8(K_CREDS)
+    s["creds-twice-refused"] = u8(SEQPACKET) + u8(0) + u8(K_CREDS) + u8(K_CREDS)
+    s["rights-253"] = u8(DGRAM) + u8(0) + k_rights([i % 6 for i in range(253)])
+    s["rights-253-merged"] = u8(SEQPACKET) + u8(1) + k_rights([0] * 200) + k_rights([5] * 53) + k_rights([4])
+    s["rights-254-refused"] = u8(DGRAM) + u8(0) + k_rights([1] * 254) + k_rights([2])
+    s["rights-negative-refused"] = u8(STREAM) + u8(0) + k_rights([1, 0x80]) + k_rights([2])
+    s["rights-none-refused"] = u8(DGRAM) + u8(0) + k_rights([]) + k_rights([3])
+    s["raw-ip-skipped"] = (u8(DGRAM) + u8(0) + k_raw(0, 1, i32(64)) + k_raw(1, 67, i32(1))
+                           + k_raw(2, 103, u16(1400)) + k_raw(3, 77, b"abc", level=999) + k_rights([4]))
+    s["clear"] = u8(STREAM) + u8(2) + k_rights([1]) + u8(K_CREDS) + u8(K_CLEAR) + k_rights([2])
+    return s
+
+
+def write(target, seeds):
+    d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", target)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for name, data in seeds.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    print(f"{target}: {len(seeds)} seeds in {os.path.relpath(d)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    write("send_ops_fuzzer", send_ops_seeds())
+    write("walker_fuzzer", walker_seeds())
+    write("kernel_roundtrip_fuzzer", kernel_seeds())

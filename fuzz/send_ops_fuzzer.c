@@ -1,0 +1,469 @@
+/*
+ * send_ops_fuzzer: no sequence of init, push, extend and clear can leave the
+ * buffer malformed, touch a byte it does not own, or disagree with the rules.
+ *
+ * The input is a list of operations, each an opcode byte (mod 6) and its
+ * operands; integers are little-endian, and a short input reads as zeros:
+ *   0 INIT    u8 flags, u16 size (mod 4097), u8 offset (mod 64), u8 fill
+ *             (flags bit 0: space NULL and size 0; bit 1: CMSGBUF_SEND_EMPTY)
+ *   1 RIGHTS  u16 count (mod 300), then count fd bytes (int8_t: 0x80.. < 0)
+ *   2 CREDS   u32 pid, u32 uid, u32 gid
+ *   3 RAW     u8 kind (below NAMED: named[kind]; else i32 level, i32 type),
+ *             u8 mode (mod 4: 0, 1: u16 length (mod 2048) and that many
+ *             payload bytes; 2: u16 length, NULL data; 3: u8 picks a length
+ *             from huge[] (mod 6), with a one-byte payload, NULL if bit 7)
+ *   4 EXTEND  u8 n (0xff: msgs NULL with n = 1, else mod 9), then n times a
+ *             u8 (mod 3: RIGHTS, CREDS, RAW) and that message's operands
+ *   5 CLEAR
+ * fuzz/make-corpus.py writes seeds in this encoding.
+ *
+ * struct model is the oracle: it states the push rules of cmsgbuf.h anew
+ * (kernel_takes(), verdict()) rather than asking lib/kinds.c, and records
+ * what the buffer must hold. check() compares after every operation.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdalign.h>
+#include <sys/socket.h>
+
+#include "cmsgbuf.h"
+#include "fuzz-input.h"
+
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TIMESTAMPING_NEW
+#define SO_TIMESTAMPING_NEW 65
+#endif
+#ifndef SCM_TXTIME
+#define SCM_TXTIME 61
+#endif
+#ifndef SCM_TS_OPT_ID
+#define SCM_TS_OPT_ID 81
+#endif
+
+#define MAX_OPS 256
+#define MAX_SIZE 4096
+#define MAX_OFFSET 63
+#define GUARD 64
+#define MAX_MSGS (MAX_SIZE / CMSG_SPACE(0))
+
+enum op { OP_INIT, OP_RIGHTS, OP_CREDS, OP_RAW, OP_EXTEND, OP_CLEAR, OP_COUNT };
+static const char *const op_names[OP_COUNT] = { "init", "push rights", "push credentials",
+						 "push raw", "extend", "clear" };
+
+/* (level, type) pairs the fuzzer reaches with one byte; not the rules. */
+static const struct { int level, type; } named[] = {
+	{ SOL_SOCKET, SCM_RIGHTS }, { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS },
+	{ SOL_SOCKET, SO_MARK }, { SOL_SOCKET, SO_PRIORITY },
+	{ SOL_SOCKET, SO_TIMESTAMPING_OLD }, { SOL_SOCKET, SO_TIMESTAMPING_NEW },
+	{ SOL_SOCKET, SCM_TXTIME }, { SOL_SOCKET, SCM_TS_OPT_ID }, { SOL_SOCKET, SO_DEBUG },
+	{ IPPROTO_IP, IP_PKTINFO }, { IPPROTO_IP, IP_TTL }, { IPPROTO_IP, IP_TOS },
+	{ IPPROTO_IP, IP_OPTIONS }, { SOL_UDP, UDP_SEGMENT }, { SOL_UDP, 1 },
+	{ IPPROTO_IPV6, IPV6_PKTINFO }, { IPPROTO_IPV6, IPV6_HOPLIMIT },
+	{ IPPROTO_IPV6, IPV6_TCLASS }, { IPPROTO_IPV6, IPV6_DONTFRAG }, { IPPROTO_IPV6, 99 },
+	{ -1, -1 }, { INT_MIN, INT_MAX },
+};
+#define NAMED (sizeof(named) / sizeof(named[0]))
+
+/* The largest payload whose CMSG_SPACE() is still at most INT_MAX. */
+#define BIGGEST_FIT ((size_t)INT_MAX - CMSG_SPACE(0) - (CMSG_ALIGN(1) - 1))
+static const size_t huge[] = {
+	BIGGEST_FIT, BIGGEST_FIT + 1, BIGGEST_FIT - 64, INT_MAX, (size_t)INT_MAX + 1, SIZE_MAX,
+};
+
+struct model_msg {
+	int level, type;
+	size_t len;
+	size_t at;		/* offset of the header from base */
+};
+
+struct model {
+	unsigned char *space;	/* what init was given */
+	size_t size;
+	unsigned char *base;	/* the aligned part the buffer may use */
+	size_t cap;
+	size_t len;		/* the sum of the messages' CMSG_SPACE() */
+	size_t n;
+	struct model_msg msg[MAX_MSGS];
+	unsigned char payload[MAX_SIZE];	/* msg[i]'s payload at payload + msg[i].at */
+};
+
+static alignas(16) unsigned char arena[GUARD + MAX_OFFSET + MAX_SIZE + GUARD];
+static unsigned char before[sizeof(arena)];
+static struct model model, scratch;
+static struct cmsgbuf_send buf;
+
+static unsigned char guard_byte(size_t i)
+{
+	return (unsigned char)(0xa5 ^ (i * 7));
+}
+
+static bool first_of_kind(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->msg[i].level == msg->level && m->msg[i].type == msg->type)
+			return false;
+	return true;
+}
+
+static size_t fds_in(const struct model *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->msg[i].level == SOL_SOCKET && m->msg[i].type == SCM_RIGHTS)
+			n += m->msg[i].len / sizeof(int);
+	return n;
+}
+
+/* At least one fd, whole ints, none negative, and at most 253 in the buffer. */
+static bool rights_ok(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	size_t n = msg->len / sizeof(int);
+
+	if (n == 0 || msg->len % sizeof(int) != 0 || fds_in(m) + n > CMSGBUF_MAX_FDS)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		memcpy(&fd, (const unsigned char *)msg->data + i * sizeof(int), sizeof(fd));
+		if (fd < 0)
+			return false;
+	}
+	return true;
+}
+
+static bool int_in(const struct cmsgbuf_msg *msg, int lo, int hi)
+{
+	int v;
+
+	if (msg->len != sizeof(int))
+		return false;
+	memcpy(&v, msg->data, sizeof(v));
+	return v >= lo && v <= hi;
+}
+
+/* Would the kernel take @msg after @m's messages, without dropping or merging it? */
+static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	size_t len = msg->len;
+	bool first = first_of_kind(m, msg);
+
+	switch (msg->level) {
+	case SOL_SOCKET:
+		switch (msg->type) {
+		case SCM_RIGHTS:
+			return rights_ok(m, msg);
+		case CMSGBUF_SCM_CREDENTIALS:
+			return len == sizeof(struct cmsgbuf_ucred) && first;
+		case SO_MARK:
+		case SO_PRIORITY:
+		case SO_TIMESTAMPING_OLD:
+		case SO_TIMESTAMPING_NEW:
+		case SCM_TS_OPT_ID:
+			return len == sizeof(uint32_t) && first;
+		case SCM_TXTIME:
+			return len == sizeof(uint64_t) && first;
+		default:
+			return false;
+		}
+	case IPPROTO_IP:
+		switch (msg->type) {
+		case IP_PKTINFO:
+			return len == sizeof(struct in_pktinfo) && first;
+		case IP_TTL:
+			return int_in(msg, 1, 255) && first;
+		case IP_TOS:
+			return (len == 1 || int_in(msg, 0, 255)) && first;
+		default:
+			return true;
+		}
+	case SOL_UDP:
+		return msg->type != UDP_SEGMENT || (len == sizeof(uint16_t) && first);
+	case IPPROTO_IPV6:
+		switch (msg->type) {
+		case IPV6_PKTINFO:
+			return len >= sizeof(struct in6_pktinfo) && first;
+		case IPV6_HOPLIMIT:
+		case IPV6_TCLASS:
+			return int_in(msg, -1, 255) && first;
+		case IPV6_DONTFRAG:
+			return int_in(msg, 0, 1) && first;
+		default:
+			return true;
+		}
+	default:
+		return true;
+	}
+}
+
+/* cmsgbuf_send_push()'s answer, in the order its documentation gives. */
+static int verdict(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	if (msg->len != 0 && !msg->data)
+		return EINVAL;
+	if (msg->len > INT_MAX || m->len + CMSG_SPACE(msg->len) > INT_MAX)
+		return EOVERFLOW;
+	if (!kernel_takes(m, msg))
+		return EINVAL;
+	if (CMSG_SPACE(msg->len) > m->cap - m->len)
+		return ENOSPC;
+	return 0;
+}
+
+static void model_append(struct model *m, const struct cmsgbuf_msg *msg)
+{
+	struct model_msg *e = &m->msg[m->n++];
+
+	*e = (struct model_msg){ msg->level, msg->type, msg->len, m->len };
+	if (msg->len)
+		memcpy(m->payload + e->at, msg->data, msg->len);
+	m->len += CMSG_SPACE(msg->len);
+}
+
+static void model_init(struct model *m, unsigned char *space, size_t size)
+{
+	size_t skip = 0;
+
+	while (space && skip < size && (uintptr_t)(space + skip) % CMSGBUF_HDR_ALIGN)
+		skip++;
+	memset(m, 0, offsetof(struct model, msg));
+	m->space = space;
+	m->size = size;
+	if (space && skip < size) {
+		m->base = space + skip;
+		m->cap = size - skip;
+	}
+}
+
+static void reset_arena(unsigned char *space, size_t size, unsigned char fill)
+{
+	for (size_t i = 0; i < sizeof(arena); i++)
+		arena[i] = guard_byte(i);
+	if (size)
+		memset(space, fill, size);
+}
+
+/* The libc's walk and cmsgbuf's both visit exactly the model's messages. */
+static void check_walks(void)
+{
+	unsigned char *control = cmsgbuf_send_control(&buf);
+	size_t controllen = cmsgbuf_send_controllen(&buf);
+	struct msghdr mh;
+	struct cmsghdr *h;
+	const struct cmsghdr *w;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = control;
+	mh.msg_controllen = controllen;
+	h = CMSG_FIRSTHDR(&mh);
+	w = cmsgbuf_first(control, controllen);
+	for (size_t i = 0; i < model.n; i++) {
+		const struct model_msg *e = &model.msg[i];
+
+		fuzz_assert(h == (void *)(model.base + e->at), "libc walk: message %zu of %zu at %p, "
+			    "expected at offset %zu", i, model.n, (void *)h, e->at);
+		fuzz_assert(h->cmsg_level == e->level && h->cmsg_type == e->type,
+			    "message %zu: level %d type %d, expected %d %d", i, h->cmsg_level,
+			    h->cmsg_type, e->level, e->type);
+		fuzz_assert(h->cmsg_len == CMSG_LEN(e->len), "message %zu: cmsg_len %zu, expected %zu",
+			    i, (size_t)h->cmsg_len, (size_t)CMSG_LEN(e->len));
+		fuzz_assert(e->len == 0 || memcmp(CMSG_DATA(h), model.payload + e->at, e->len) == 0,
+			    "message %zu: payload differs from what was pushed", i);
+		fuzz_assert(w == h, "cmsgbuf walk: message %zu at %p, libc walk at %p", i,
+			    (const void *)w, (void *)h);
+		fuzz_assert(fuzz_padding_zero(model.base + e->at, CMSG_LEN(e->len)),
+			    "message %zu: a padding byte is not zero", i);
+		h = fuzz_libc_nxthdr(&mh, h);
+		w = cmsgbuf_next(control, controllen, w);
+	}
+	fuzz_assert(!h && !w, "a walk finds more than the %zu messages pushed", model.n);
+}
+
+static void check(size_t opno, enum op op, bool ok, int err, int want, size_t old_len)
+{
+	size_t space_at = model.space ? (size_t)(model.space - arena) : 0;
+	unsigned char *control = cmsgbuf_send_control(&buf);
+	enum cmsgbuf_defect d;
+
+	for (size_t i = 0; i < sizeof(arena); i++)
+		fuzz_assert((i >= space_at && i < space_at + model.size) || arena[i] == guard_byte(i),
+			    "op %zu (%s): guard byte at arena offset %zu changed", opno, op_names[op], i);
+	if (want)
+		fuzz_assert(!ok && err == want, "op %zu (%s): expected failure with %s, got %s (%s)",
+			    opno, op_names[op], strerror(want), ok ? "success" : "failure", strerror(err));
+	else
+		fuzz_assert(ok, "op %zu (%s): expected success, failed with %s", opno, op_names[op],
+			    strerror(err));
+	/* Only the bytes a successful push appended may differ. */
+	for (size_t i = 0; i < sizeof(arena); i++) {
+		bool appended = model.base && arena + i >= model.base + old_len &&
+				arena + i < model.base + model.len;
+
+		fuzz_assert(arena[i] == before[i] || appended, "op %zu (%s): %s changed the byte at "
+			    "arena offset %zu", opno, op_names[op], ok ? "success" : "a refusal", i);
+	}
+	fuzz_assert(cmsgbuf_send_controllen(&buf) == model.len, "op %zu (%s): controllen %zu, "
+		    "expected %zu", opno, op_names[op], cmsgbuf_send_controllen(&buf), model.len);
+	fuzz_assert(control == (model.len ? model.base : NULL), "op %zu (%s): control %p, expected %p",
+		    opno, op_names[op], (void *)control, (void *)(model.len ? model.base : NULL));
+	d = cmsgbuf_check(control, model.len);
+	if (d != CMSGBUF_WELL_FORMED)
+		fuzz_hexdump("control", control, model.len);
+	fuzz_assert(d == CMSGBUF_WELL_FORMED, "op %zu (%s): cmsgbuf_check: %s", opno, op_names[op],
+		    cmsgbuf_defect_str(d));
+	check_walks();
+}
+
+/* One message for RIGHTS (0), CREDS (1) or RAW (2); *owned is its payload's block. */
+static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, void **owned)
+{
+	unsigned int sel, mode;
+	size_t len;
+	int level, type;
+
+	if (kind == 0) {
+		size_t n = fuzz_u16(in) % 300;
+		int *fds = n ? fuzz_alloc(n * sizeof(int)) : NULL;
+
+		for (size_t i = 0; i < n; i++)
+			fds[i] = (int8_t)fuzz_u8(in);
+		*owned = fds;
+		return cmsgbuf_rights(fds, n);
+	}
+	if (kind == 1) {
+		struct cmsgbuf_ucred *c = fuzz_alloc(sizeof(*c));
+
+		c->pid = (pid_t)fuzz_u32(in);
+		c->uid = (uid_t)fuzz_u32(in);
+		c->gid = (gid_t)fuzz_u32(in);
+		*owned = c;
+		return cmsgbuf_credentials(c);
+	}
+	sel = fuzz_u8(in);
+	level = sel < NAMED ? named[sel].level : fuzz_i32(in);
+	type = sel < NAMED ? named[sel].type : fuzz_i32(in);
+	mode = fuzz_u8(in) % 4;
+	if (mode == 3) {
+		unsigned int pick = fuzz_u8(in);
+
+		len = huge[pick % (sizeof(huge) / sizeof(huge[0]))];
+		*owned = pick & 0x80 ? NULL : fuzz_bytes(in, 1);
+	} else {
+		len = fuzz_u16(in) % 2048;
+		*owned = mode == 2 ? NULL : fuzz_bytes(in, len);
+	}
+	return cmsgbuf_raw(level, type, *owned, len);
+}
+
+static void do_init(struct fuzz_input *in)
+{
+	unsigned int flags = fuzz_u8(in);
+	size_t size = fuzz_u16(in) % (MAX_SIZE + 1);
+	unsigned char *space = arena + GUARD + fuzz_u8(in) % (MAX_OFFSET + 1);
+
+	if (flags & 3) {
+		space = NULL;
+		size = 0;
+	}
+	reset_arena(space, size, fuzz_u8(in));
+	model_init(&model, space, size);
+	if (flags & 2)
+		buf = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
+	else
+		cmsgbuf_send_init(&buf, space, size);
+}
+
+/*
+ * Runs one operation on buf and on the model: *ok and *err are what cmsgbuf
+ * answered; returns the errno the model expects (0: success).
+ */
+static int run_op(struct fuzz_input *in, enum op op, bool *ok, int *err)
+{
+	struct cmsgbuf_msg msgs[8];
+	void *owned[8] = { NULL };
+	size_t n = 0;
+	int want = 0;
+
+	switch (op) {
+	case OP_INIT:
+		do_init(in);
+		memcpy(before, arena, sizeof(arena));
+		return 0;
+	case OP_CLEAR:
+		cmsgbuf_send_clear(&buf);
+		model.n = 0;
+		model.len = 0;
+		return 0;
+	case OP_RIGHTS:
+	case OP_CREDS:
+	case OP_RAW:
+		msgs[0] = decode_msg(in, op - OP_RIGHTS, &owned[0]);
+		want = verdict(&model, &msgs[0]);
+		errno = 0;
+		*ok = cmsgbuf_send_push(&buf, msgs[0]);
+		*err = errno;
+		if (!want)
+			model_append(&model, &msgs[0]);
+		break;
+	case OP_EXTEND:
+		n = fuzz_u8(in);
+		if (n == 0xff) {
+			errno = 0;
+			*ok = cmsgbuf_send_extend(&buf, NULL, 1);
+			*err = errno;
+			return EINVAL;
+		}
+		n %= 9;
+		for (size_t i = 0; i < n; i++)
+			msgs[i] = decode_msg(in, fuzz_u8(in) % 3, &owned[i]);
+		/* All or nothing: the batch joins a copy, which replaces the model on success. */
+		memcpy(&scratch, &model, sizeof(model));
+		for (size_t i = 0; i < n && !want; i++) {
+			want = verdict(&scratch, &msgs[i]);
+			if (!want)
+				model_append(&scratch, &msgs[i]);
+		}
+		errno = 0;
+		*ok = cmsgbuf_send_extend(&buf, n ? msgs : NULL, n);
+		*err = errno;
+		if (!want)
+			memcpy(&model, &scratch, sizeof(model));
+		break;
+	case OP_COUNT:
+		abort();
+	}
+	for (size_t i = 0; i < 8; i++)
+		free(owned[i]);
+	return want;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_input in = { data, size };
+
+	reset_arena(NULL, 0, 0);
+	model_init(&model, NULL, 0);
+	buf = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
+	for (size_t opno = 0; opno < MAX_OPS && !fuzz_done(&in); opno++) {
+		enum op op = (enum op)(fuzz_u8(&in) % OP_COUNT);
+		size_t old_len = model.len;
+		bool ok = true;
+		int want, err = 0;
+
+		memcpy(before, arena, sizeof(arena));
+		want = run_op(&in, op, &ok, &err);
+		check(opno, op, ok, err, want, op == OP_INIT || op == OP_CLEAR ? model.len : old_len);
+	}
+	return 0;
+}
