@@ -25,8 +25,9 @@
  *  - A push is all-or-nothing: when it fails, the buffer is byte for byte what
  *    it was, and errno says why.
  *  - Every byte handed to the kernel is initialised: padding is zero.
- *  - A message the kernel would reject, silently drop or merge is refused at
- *    push time (see cmsgbuf_send_push()).
+ *  - A message the kernel would reject or silently drop, or that would
+ *    silently override one already in the buffer, is refused at push time
+ *    (see cmsgbuf_send_push()).
  *  - The walker never reads outside the buffer and always ends, whatever the
  *    bytes hold.
  *
@@ -203,14 +204,18 @@ void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *  - EINVAL: @msg.data is NULL with a nonzero length;
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
  *    would (the kernel refuses a control length above INT_MAX with ENOBUFS);
- *  - EINVAL: the kernel would reject, drop or merge the message:
+ *  - EINVAL: the kernel would reject or drop the message, or let it override
+ *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
- *      a multiple of sizeof(int), a negative descriptor (EBADF), or more than
+ *      a multiple of sizeof(int) (the kernel ignores the bytes left over), a
+ *      negative descriptor (EBADF), or more than
  *      CMSGBUF_MAX_FDS descriptors across all rights messages in the buffer
  *      (the kernel merges them into one and refuses more than SCM_MAX_FD);
  *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred, or a
  *      second credentials message (the kernel keeps only the last);
- *    - another SOL_SOCKET type the kernel does not take on send;
+ *    - another SOL_SOCKET type the kernel does not take on send (the buffer
+ *      does not know the socket: on AF_UNIX the kernel takes only SCM_RIGHTS
+ *      and SCM_CREDENTIALS, and refuses SO_MARK, SCM_TXTIME and the like);
  *    - the IP and UDP messages cmsgbuf knows (see cmsgbuf(3)): a wrong payload
  *      length, a value out of the kernel's range, or a second message of the
  *      same kind (the kernel keeps only the last);
