@@ -103,9 +103,24 @@ static unsigned char before[sizeof(arena)];
 static struct model model, scratch;
 static struct cmsgbuf_send buf;
 
-static unsigned char guard_byte(size_t i)
+/* The guard pattern, which every byte of the arena outside the space keeps. */
+static unsigned char guards[sizeof(arena)];
+
+static void make_guards(void)
 {
-	return (unsigned char)(0xa5 ^ (i * 7));
+	for (size_t i = 0; i < sizeof(guards); i++)
+		guards[i] = (unsigned char)(0xa5 ^ (i * 7));
+}
+
+/* The first offset in [@from, @to) where @a and @b differ, or @to. Callers
+ * check two ranges, [0, lo) and [hi, end), and see "end" when both agree. */
+static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t from, size_t to)
+{
+	if (from >= to || memcmp(a + from, b + from, to - from) == 0)
+		return to;
+	while (a[from] == b[from])
+		from++;
+	return from;
 }
 
 static bool first_of_kind(const struct model *m, const struct cmsgbuf_msg *msg)
@@ -248,8 +263,7 @@ static void model_init(struct model *m, unsigned char *space, size_t size)
 
 static void reset_arena(unsigned char *space, size_t size, unsigned char fill)
 {
-	for (size_t i = 0; i < sizeof(arena); i++)
-		arena[i] = guard_byte(i);
+	memcpy(arena, guards, sizeof(arena));
 	if (size)
 		memset(space, fill, size);
 }
@@ -293,12 +307,18 @@ static void check_walks(void)
 static void check(size_t opno, enum op op, bool ok, int err, int want, size_t old_len)
 {
 	size_t space_at = model.space ? (size_t)(model.space - arena) : 0;
+	size_t space_end = space_at + model.size, end = sizeof(arena);
+	size_t added_at = model.base ? (size_t)(model.base - arena) + old_len : end;
+	size_t added_end = model.base ? (size_t)(model.base - arena) + model.len : end;
 	unsigned char *control = cmsgbuf_send_control(&buf);
 	enum cmsgbuf_defect d;
+	size_t at;
 
-	for (size_t i = 0; i < sizeof(arena); i++)
-		fuzz_assert((i >= space_at && i < space_at + model.size) || arena[i] == guard_byte(i),
-			    "op %zu (%s): guard byte at arena offset %zu changed", opno, op_names[op], i);
+	at = first_difference(arena, guards, 0, space_at);
+	if (at == space_at)
+		at = first_difference(arena, guards, space_end, end);
+	fuzz_assert(at == end, "op %zu (%s): guard byte at arena offset %zu changed",
+		    opno, op_names[op], at);
 	if (want)
 		fuzz_assert(!ok && err == want, "op %zu (%s): expected failure with %s, got %s (%s)",
 			    opno, op_names[op], strerror(want), ok ? "success" : "failure", strerror(err));
@@ -306,13 +326,11 @@ static void check(size_t opno, enum op op, bool ok, int err, int want, size_t ol
 		fuzz_assert(ok, "op %zu (%s): expected success, failed with %s", opno, op_names[op],
 			    strerror(err));
 	/* Only the bytes a successful push appended may differ. */
-	for (size_t i = 0; i < sizeof(arena); i++) {
-		bool appended = model.base && arena + i >= model.base + old_len &&
-				arena + i < model.base + model.len;
-
-		fuzz_assert(arena[i] == before[i] || appended, "op %zu (%s): %s changed the byte at "
-			    "arena offset %zu", opno, op_names[op], ok ? "success" : "a refusal", i);
-	}
+	at = first_difference(arena, before, 0, added_at);
+	if (at == added_at)
+		at = first_difference(arena, before, added_end, end);
+	fuzz_assert(at == end, "op %zu (%s): %s changed the byte at arena offset %zu",
+		    opno, op_names[op], ok ? "success" : "a refusal", at);
 	fuzz_assert(cmsgbuf_send_controllen(&buf) == model.len, "op %zu (%s): controllen %zu, "
 		    "expected %zu", opno, op_names[op], cmsgbuf_send_controllen(&buf), model.len);
 	fuzz_assert(control == (model.len ? model.base : NULL), "op %zu (%s): control %p, expected %p",
@@ -452,6 +470,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
 
+	if (!guards[0])
+		make_guards();
 	reset_arena(NULL, 0, 0);
 	model_init(&model, NULL, 0);
 	buf = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
