@@ -247,6 +247,11 @@ size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);
  * msg_control with msg_controllen 0. Stream sockets need at least one byte of
  * data to carry control messages.
  *
+ * They carry every buffer push builds, on every libc. musl's own sendmsg()
+ * fails with ENOMEM above 1024 bytes of control data on 64-bit (less than
+ * CMSGBUF_MAX_FDS descriptors take); there, a longer buffer goes to the kernel
+ * by syscall(SYS_sendmsg), which is not a cancellation point.
+ *
  * cmsgbuf_sendmsg_unix() takes the address length, since it tells a path
  * ("/run/x.sock"), an abstract address (sun_path[0] == '\0') and an unnamed
  * one (sizeof(sa_family_t)) apart. cmsgbuf_sendmsg_any() takes any address,

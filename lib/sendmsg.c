@@ -9,6 +9,11 @@
 
 #include "private.h"
 
+#ifdef CMSGBUF_LIBC_CONTROL_MAX
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrlen,
 			    const struct iovec *iov, size_t iovcnt,
 			    const struct cmsgbuf_send *b, int flags)
@@ -29,6 +34,18 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, 
 		mh.msg_control = cmsgbuf_send_control(b);
 		mh.msg_controllen = cmsgbuf_send_controllen(b);
 	}
+#ifdef CMSGBUF_LIBC_CONTROL_MAX
+	/*
+	 * musl on 64-bit (lib/meson.build tells): its cmsg_len is a socklen_t
+	 * beside a padding field that the kernel reads as half of a size_t, so
+	 * its sendmsg() copies the control data into 1024 bytes of stack to zero
+	 * that padding, and fails with ENOMEM above (253 descriptors take 1032).
+	 * Push zeroed the padding already, as memset() did msghdr's: a longer
+	 * buffer goes to the kernel directly (then not a cancellation point).
+	 */
+	if (mh.msg_controllen > CMSGBUF_LIBC_CONTROL_MAX)
+		return syscall(SYS_sendmsg, fd, &mh, flags);
+#endif
 	return sendmsg(fd, &mh, flags);
 }
 
