@@ -256,8 +256,9 @@ static void walk_path_allocates_nothing(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(cmsgbuf_check(cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b)),
 			 CMSGBUF_WELL_FORMED);
-	assert_int_equal(cmsgbuf_check(cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b) - 1),
-			 CMSGBUF_DEFECT_UNPADDED);
+	/* A byte short: a defect, whichever the platform's padding makes it. */
+	assert_int_not_equal(cmsgbuf_check(cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b) - 1),
+			     CMSGBUF_WELL_FORMED);
 	for (int d = CMSGBUF_WELL_FORMED; d <= CMSGBUF_DEFECT_NONZERO_PADDING; d++)
 		assert_non_null(cmsgbuf_defect_str((enum cmsgbuf_defect)d));
 
