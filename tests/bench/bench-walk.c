@@ -22,7 +22,7 @@
 
 struct ctx {
 	struct {
-		alignas(struct cmsghdr) unsigned char bytes[MESSAGES * CMSG_SPACE(sizeof(int))];
+		alignas(struct cmsghdr) unsigned char bytes[MESSAGES * CMSG_SPACE(8)];	/* payloads take at most 7 bytes */
 	} space;
 	size_t len;
 	struct msghdr mh;	/* msg_control and msg_controllen: the buffer */
