@@ -1,0 +1,902 @@
+/*
+ * test-recv: the receive buffer against the real kernel, over socketpairs of
+ * each type, and against hand-crafted hostile bytes through adopt().
+ *
+ * What every test here pins down is who owns each descriptor: a descriptor
+ * the kernel installed is either handed to the test by cmsgbuf_recv_next()
+ * (and the test closes it) or closed by the buffer. Each test counts the
+ * entries of /proc/self/fd where it matters, and the group's fd ledger counts
+ * them around the whole program.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmsgbuf.h"
+#include "helpers.h"
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
+
+static char one_byte = 'x';
+
+/* Sockets and files */
+
+static void pair(int type, int sv[2])
+{
+	struct timeval tv = { 5, 0 };
+
+	if (socketpair(AF_UNIX, type, 0, sv) != 0)
+		fail_msg("socketpair(%d): %s", type, strerror(errno));
+	/* An absent message fails the test instead of hanging the suite. */
+	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+}
+
+static void close_pair(int sv[2])
+{
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void set_opt(int fd, int name)
+{
+	int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, name, &one, sizeof(one)) != 0)
+		fail_msg("setsockopt(%d): %s", name, strerror(errno));
+}
+
+/* @n fds to send, each a distinct open file: the read ends of pipes. */
+static void open_files(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		close(p[1]);
+		fds[i] = p[0];
+	}
+}
+
+static void close_all(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+static bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+static void assert_same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	assert_int_equal(fstat(a, &sa), 0);
+	assert_int_equal(fstat(b, &sb), 0);
+	if (sa.st_dev != sb.st_dev || sa.st_ino != sb.st_ino)
+		fail_msg("fd %d is not the open file that fd %d was", a, b);
+}
+
+static void assert_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	if (flags == -1 || !(flags & FD_CLOEXEC))
+		fail_msg("received fd %d lacks FD_CLOEXEC (F_GETFD: %d)", fd, flags);
+}
+
+static void assert_fd_count(int want, const char *when)
+{
+	int now = open_fd_count();
+
+	if (now != want)
+		fail_msg("%s: %d fds open, expected %d", when, now, want);
+}
+
+/* Sends one byte with @n fds (none when 0), with the library's send side. */
+static void send_fds(int sock, const int *fds, size_t n)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS))];
+	struct iovec iov = { &one_byte, 1 };
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	if (n)
+		assert_true(cmsgbuf_send_push(&b, cmsgbuf_rights(fds, n)));
+	if (cmsgbuf_sendmsg(sock, &iov, 1, &b, 0) != 1)
+		fail_msg("cmsgbuf_sendmsg: %s", strerror(errno));
+}
+
+/* Receives one byte into @b, with no flags: MSG_CMSG_CLOEXEC is cmsgbuf's job. */
+static void receive(int sock, struct cmsgbuf_recv *b)
+{
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+
+	if (cmsgbuf_recvmsg(sock, &iov, 1, b, 0) != 1)
+		fail_msg("cmsgbuf_recvmsg: %s", strerror(errno));
+	assert_int_equal(c, one_byte);
+}
+
+/* The next message must be SCM_RIGHTS; returns its fds, now the test's. */
+static size_t next_rights(struct cmsgbuf_recv *b, int *fds, size_t max)
+{
+	struct cmsgbuf_msg m;
+	size_t n;
+
+	assert_true(cmsgbuf_recv_next(b, &m));
+	assert_int_equal(m.level, SOL_SOCKET);
+	assert_int_equal(m.type, SCM_RIGHTS);
+	n = cmsgbuf_msg_fds(&m, fds, max);
+	assert_true(n <= max);
+	return n;
+}
+
+/* Each of @got was received close-on-exec and is the open file @sent[i]. */
+static void assert_received(const int *got, const int *sent, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		assert_cloexec(got[i]);
+		assert_same_file(got[i], sent[i]);
+	}
+}
+
+/* The next message must be SCM_RIGHTS with the @n files @sent; closes them. */
+static void expect_rights(struct cmsgbuf_recv *b, const int *sent, size_t n)
+{
+	int got[CMSGBUF_MAX_FDS];
+
+	assert_int_equal(next_rights(b, got, CMSGBUF_MAX_FDS), n);
+	assert_received(got, sent, n);
+	close_all(got, n);
+}
+
+/* One test per socket type, each named for it. */
+#define FOR_EACH_TYPE(test) \
+	static void test##_stream(void **state) { (void)state; test(SOCK_STREAM); } \
+	static void test##_dgram(void **state) { (void)state; test(SOCK_DGRAM); } \
+	static void test##_seqpacket(void **state) { (void)state; test(SOCK_SEQPACKET); }
+#define TYPE_TESTS(test) \
+	cmocka_unit_test(test##_stream), cmocka_unit_test(test##_dgram), cmocka_unit_test(test##_seqpacket)
+
+/* Every socket type */
+
+static void rights_arrive_close_on_exec(int type)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(3))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[3];
+
+	pair(type, sv);
+	open_files(sent, 3);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 3);
+	receive(sv[1], &b);
+	assert_false(cmsgbuf_recv_truncated(&b));
+	expect_rights(&b, sent, 3);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close_all(sent, 3);
+	close_pair(sv);
+}
+FOR_EACH_TYPE(rights_arrive_close_on_exec)
+
+/* Space for 1 fd (CMSG_SPACE, so 2 on 64-bit Linux), 8 sent. */
+static void eight_fds_into_space_for_one_hands_out_those_that_arrived(int type)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[8], got[8], before;
+	size_t n;
+
+	pair(type, sv);
+	open_files(sent, 8);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 8);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_truncated(&b));
+	n = next_rights(&b, got, 8);
+	if (n < 1 || n >= 8)
+		fail_msg("%zu fds arrived in space for 1; expected 1 or 2", n);
+	assert_received(got, sent, n);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_fd_count(before + (int)n, "after the truncated receive, the fds handed out");
+	close_all(got, n);
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after closing them");
+	close_all(sent, 8);
+	close_pair(sv);
+}
+FOR_EACH_TYPE(eight_fds_into_space_for_one_hands_out_those_that_arrived)
+
+static void eight_fds_into_space_for_one_closed_by_clear(int type)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct cmsgbuf_recv b;
+	int sv[2], sent[8], before;
+
+	pair(type, sv);
+	open_files(sent, 8);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 8);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_truncated(&b));
+	if (open_fd_count() == before)
+		fail_msg("no fd arrived: the test proves nothing");
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after clear of a truncated receive");
+	assert_false(cmsgbuf_recv_truncated(&b));
+	close_all(sent, 8);
+	close_pair(sv);
+}
+FOR_EACH_TYPE(eight_fds_into_space_for_one_closed_by_clear)
+
+/* SO_PASSCRED: credentials first, then the fds; nothing assumes otherwise. */
+static void credentials_come_before_rights(int type)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(2))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	struct cmsgbuf_ucred cred;
+	int sv[2], sent[2];
+
+	pair(type, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 2);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 2);
+	receive(sv[1], &b);
+	assert_false(cmsgbuf_recv_truncated(&b));
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
+	assert_int_equal(cmsgbuf_msg_fds(&m, NULL, 0), 0);
+	assert_true(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(cred.pid, getpid());
+	assert_int_equal(cred.uid, getuid());
+	assert_int_equal(cred.gid, getgid());
+	assert_false(cmsgbuf_ucred_none(&cred));
+	expect_rights(&b, sent, 2);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close_all(sent, 2);
+	close_pair(sv);
+}
+FOR_EACH_TYPE(credentials_come_before_rights)
+
+/* Truncation */
+
+/*
+ * Sets this process's soft RLIMIT_NOFILE and returns the old one. Through a
+ * child: valgrind emulates a process's own RLIMIT_NOFILE without telling the
+ * kernel, and it is the kernel that must run out of fd numbers. The old value
+ * comes back in shared memory, since no fd may be free to carry it.
+ */
+static rlim_t set_nofile_soft(rlim_t soft)
+{
+	rlim_t *old = mmap(NULL, sizeof(*old), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t parent = getpid(), child;
+	struct rlimit lim;
+	rlim_t was;
+	int status;
+
+	assert_true(old != MAP_FAILED);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		if (prlimit(parent, RLIMIT_NOFILE, NULL, &lim) != 0)
+			_exit(1);
+		*old = lim.rlim_cur;
+		lim.rlim_cur = soft;
+		_exit(prlimit(parent, RLIMIT_NOFILE, &lim, NULL) != 0);
+	}
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	was = *old;
+	munmap(old, sizeof(*old));
+	return was;
+}
+
+static void fd_limit_truncates_a_large_buffer(void **state)
+{
+	static unsigned char space[CMSGBUF_RECV_MAX_SPACE];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[8], got[8], lowest_free, before;
+	size_t n;
+	rlim_t old;
+
+	(void)state;
+	pair(SOCK_STREAM, sv);
+	open_files(sent, 8);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 8);
+	lowest_free = fcntl(sv[0], F_DUPFD, 0);
+	close(lowest_free);
+	before = open_fd_count();
+	/* Room for 1 or 2 new fds: the lowest free number, and the next if free. */
+	old = set_nofile_soft((rlim_t)lowest_free + 2);
+	receive(sv[1], &b);
+	set_nofile_soft(old);
+	assert_true(cmsgbuf_recv_truncated(&b));
+	n = next_rights(&b, got, 8);
+	if (n < 1 || n > 2)
+		fail_msg("%zu fds installed under a limit with room for 1 or 2", n);
+	assert_received(got, sent, n);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close_all(got, n);
+	assert_fd_count(before, "after closing the fds that were installed");
+	close_all(sent, 8);
+	close_pair(sv);
+}
+
+/* Without space, the kernel discards the fds and says so. */
+static void empty_buffer_reports_truncation_and_gets_no_fd(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[2], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 2);
+	before = open_fd_count();
+	send_fds(sv[0], sent, 2);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_truncated(&b));
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_fd_count(before, "after a receive without space");
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+/* Ownership across receives and iteration */
+
+static void next_receive_closes_undelivered_fds(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[2], before;
+
+	(void)state;
+	pair(SOCK_SEQPACKET, sv);
+	open_files(sent, 2);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 2);
+	send_fds(sv[0], NULL, 0);
+	receive(sv[1], &b);
+	assert_fd_count(before + 2, "after the first receive");
+	receive(sv[1], &b);
+	assert_fd_count(before, "after a second receive without fds");
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+static void failed_receive_leaves_the_buffer_empty(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	char c;
+	struct iovec iov = { &c, 1 };
+	int sv[2], sent[2], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 2);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 2);
+	receive(sv[1], &b);
+	assert_fd_count(before + 2, "after the receive");
+	assert_int_equal(cmsgbuf_recvmsg(sv[1], &iov, 1, &b, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_fd_count(before, "after a failed receive");
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_false(cmsgbuf_recv_truncated(&b));
+	assert_int_equal(cmsgbuf_recv_flags(&b), 0);
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+static void stopping_early_then_clear_closes_the_rest(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(2))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[2], before;
+
+	(void)state;
+	pair(SOCK_STREAM, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 2);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 2);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
+	assert_fd_count(before + 2, "with the rights message not yet yielded");
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after clear");
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+/* Yield one message, stop, resume: each message once, in order, then the end. */
+static void resume_after_partial_iteration(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(1))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[1], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 1);
+	/* Misaligned on purpose: the resumed walk must still find aligned headers. */
+	cmsgbuf_recv_init(&b, space + 1, sizeof(space) - 1);
+	before = open_fd_count();
+	send_fds(sv[0], sent, 1);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
+	/* stopped: the fd not yet yielded is still the buffer's */
+	assert_fd_count(before + 1, "after yielding the credentials");
+	expect_rights(&b, sent, 1);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* SO_PASSPIDFD (Linux 6.5 on): the pidfd is a descriptor too. */
+static void pidfd_is_handed_out_or_closed(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_PIDFD_SPACE)];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], before, pidfd, one = 1;
+
+	(void)state;
+	pair(SOCK_SEQPACKET, sv);
+	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) != 0) {
+		/* An older kernel sends no pidfd: nothing to own. */
+		assert_int_equal(errno, ENOPROTOOPT);
+		print_message("# SO_PASSPIDFD: %s; no pidfd to receive\n", strerror(errno));
+		close_pair(sv);
+		return;
+	}
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], NULL, 0);
+	receive(sv[1], &b);
+	assert_fd_count(before + 1, "after receiving a pidfd");
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after clear");
+
+	send_fds(sv[0], NULL, 0);
+	receive(sv[1], &b);
+	do
+		assert_true(cmsgbuf_recv_next(&b, &m));
+	while (m.type != SCM_PIDFD);
+	assert_int_equal(cmsgbuf_msg_fds(&m, &pidfd, 1), 1);
+	assert_cloexec(pidfd);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(pidfd));
+	close(pidfd);
+	assert_fd_count(before, "after closing the pidfd handed out");
+	close_pair(sv);
+}
+
+/* Credentials */
+
+/* A datagram sent before the receiver asked for credentials carries none. */
+static void missing_credentials_read_as_none(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	struct cmsgbuf_ucred cred;
+	int sv[2];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], NULL, 0);
+	set_opt(sv[1], SO_PASSCRED);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_true(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(cred.pid, 0);
+	assert_true(cmsgbuf_ucred_none(&cred));
+	close_pair(sv);
+}
+
+/* Addresses, alignment, sizing */
+
+static void recvmsg_from_returns_the_sender_address(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct sockaddr_un a = { .sun_family = AF_UNIX }, from;
+	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 1 +
+			 (socklen_t)snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "cmsgbuf-test-recv-%d", (int)getpid());
+	socklen_t fromlen = sizeof(from);
+	struct cmsgbuf_recv b;
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+	int sv[2], sent[1];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	assert_int_equal(bind(sv[0], (struct sockaddr *)&a, alen), 0);
+	open_files(sent, 1);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 1);
+	assert_int_equal(cmsgbuf_recvmsg_from(sv[1], (struct sockaddr *)&from, &fromlen, &iov, 1, &b, 0), 1);
+	assert_int_equal(fromlen, alen);
+	assert_memory_equal(&from, &a, alen);
+	expect_rights(&b, sent, 1);
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* At every misalignment, CMSGBUF_SPACE() of the rights space holds them all. */
+static void space_at_any_alignment_holds_what_the_macros_say(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2)) + CMSGBUF_HDR_ALIGN];
+	struct cmsgbuf_recv b;
+	int sv[2], sent[2];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 2);
+	for (size_t mis = 0; mis < CMSGBUF_HDR_ALIGN; mis++) {
+		cmsgbuf_recv_init(&b, space + mis, CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2)));
+		send_fds(sv[0], sent, 2);
+		receive(sv[1], &b);
+		if (cmsgbuf_recv_truncated(&b))
+			fail_msg("truncated at misalignment %zu", mis);
+		expect_rights(&b, sent, 2);
+	}
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+/*
+ * The sizing note's fact: space of CMSG_LEN() rather than CMSG_SPACE() (20
+ * bytes instead of 24 for one fd on 64-bit) holds the fd on Linux.
+ */
+static void cmsg_len_sized_space_holds_the_fd_on_linux(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_LEN(sizeof(int))];
+	} space;
+	struct cmsgbuf_recv b;
+	int sv[2], sent[1];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 1);
+	cmsgbuf_recv_init(&b, space.bytes, sizeof(space.bytes));
+	send_fds(sv[0], sent, 1);
+	receive(sv[1], &b);
+	assert_false(cmsgbuf_recv_truncated(&b));
+	expect_rights(&b, sent, 1);
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* Hand-crafted bytes, through adopt() */
+
+static union {
+	struct cmsghdr align;
+	unsigned char bytes[256];
+} craft;
+
+static void craft_header(size_t off, size_t cmsg_len, int level, int type)
+{
+	struct cmsghdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.cmsg_len = cmsg_len;
+	h.cmsg_level = level;
+	h.cmsg_type = type;
+	memcpy(craft.bytes + off, &h, sizeof(h));
+}
+
+/* An SCM_RIGHTS header at @off claiming @cmsg_len bytes, then @n fds. */
+static void craft_rights(size_t off, size_t cmsg_len, const int *fds, size_t n)
+{
+	craft_header(off, cmsg_len, SOL_SOCKET, SCM_RIGHTS);
+	memcpy(craft.bytes + off + CMSG_LEN(0), fds, n * sizeof(int));
+}
+
+static void adopt(struct cmsgbuf_recv *b, void *control, size_t len, int flags)
+{
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = control;
+	mh.msg_controllen = len;
+	mh.msg_flags = flags;
+	assert_true(cmsgbuf_recv_adopt(b, &mh));
+}
+
+/* A real fd, as the kernel would have installed it for a receive. */
+static int installed_fd(void)
+{
+	int fds[1];
+
+	open_files(fds, 1);
+	return fds[0];
+}
+
+static void unknown_message_is_yielded_as_it_is(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(5), 0x7777, 9);
+	memcpy(craft.bytes + CMSG_LEN(0), "hello", 5);
+	craft_header(CMSG_SPACE(5), CMSG_LEN(0), SOL_SOCKET, 0x55);
+	adopt(&b, craft.bytes, CMSG_SPACE(5) + CMSG_SPACE(0), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.level, 0x7777);
+	assert_int_equal(m.type, 9);
+	assert_int_equal(m.len, 5);
+	assert_memory_equal(m.data, "hello", 5);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.level, SOL_SOCKET);
+	assert_int_equal(m.type, 0x55);
+	assert_int_equal(m.len, 0);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	cmsgbuf_recv_clear(&b);
+}
+
+/* The last cmsg_len runs past the received length: clamped, its fds kept. */
+static void cmsg_len_past_the_end_is_clamped(void **state)
+{
+	const size_t lens[] = { CMSG_LEN(2 * sizeof(int)) + 1, CMSG_LEN(100), UINT32_MAX, SIZE_MAX };
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fds[2], got[2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(&craft, 0, sizeof(craft));
+		craft_header(0, CMSG_LEN(1), 0x7777, 1);
+		fds[0] = installed_fd();
+		fds[1] = installed_fd();
+		craft_rights(CMSG_SPACE(1), lens[i], fds, 2);
+		adopt(&b, craft.bytes, CMSG_SPACE(1) + CMSG_LEN(sizeof(fds)), MSG_CTRUNC);
+		assert_true(cmsgbuf_recv_truncated(&b));
+		assert_true(cmsgbuf_recv_next(&b, &m));
+		assert_int_equal(m.level, 0x7777);
+		if (i % 2 == 0) {
+			/* handed out */
+			assert_int_equal(next_rights(&b, got, 2), 2);
+			assert_memory_equal(got, fds, sizeof(fds));
+			assert_false(cmsgbuf_recv_next(&b, &m));
+			close_all(got, 2);
+		} else {
+			/* or closed */
+			cmsgbuf_recv_clear(&b);
+			assert_false(is_open(fds[0]) || is_open(fds[1]));
+		}
+	}
+}
+
+/* A rights payload of 6 bytes: its one whole fd is handed out or closed. */
+static void six_byte_rights_payload_hands_out_its_whole_fd(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	int fd, got[2];
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	fd = installed_fd();
+	craft_rights(0, CMSG_LEN(6), &fd, 1);
+	memset(craft.bytes + CMSG_LEN(sizeof(fd)), 0xff, 2);
+	adopt(&b, craft.bytes, CMSG_SPACE(6), 0);
+	assert_int_equal(next_rights(&b, got, 2), 1);
+	assert_int_equal(got[0], fd);
+	close(fd);
+}
+
+static void six_byte_rights_payload_closes_its_whole_fd(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	int fd;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	fd = installed_fd();
+	craft_rights(0, CMSG_LEN(6), &fd, 1);
+	memset(craft.bytes + CMSG_LEN(sizeof(fd)), 0xff, 2);
+	adopt(&b, craft.bytes, CMSG_SPACE(6), 0);
+	cmsgbuf_recv_clear(&b);
+	assert_false(is_open(fd));
+}
+
+static void credentials_reader_checks_the_length_exactly(void **state)
+{
+	const size_t lens[] = { 0, sizeof(struct cmsgbuf_ucred) - 1, sizeof(struct cmsgbuf_ucred) + 1,
+				sizeof(struct cmsgbuf_ucred) + sizeof(int) };
+	struct cmsgbuf_ucred want = { 42, 1000, 100 }, cred = { 7, 7, 7 };
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(&craft, 0, sizeof(craft));
+		craft_header(0, CMSG_LEN(lens[i]), SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS);
+		adopt(&b, craft.bytes, CMSG_SPACE(lens[i]), 0);
+		assert_true(cmsgbuf_recv_next(&b, &m));
+		errno = 0;
+		assert_false(cmsgbuf_msg_credentials(&m, &cred));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(cred.pid, 7);
+	}
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(sizeof(want)), SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS);
+	memcpy(craft.bytes + CMSG_LEN(0), &want, sizeof(want));
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(want)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_true(cmsgbuf_msg_credentials(&m, &cred));
+	assert_memory_equal(&cred, &want, sizeof(want));
+	m.type = SCM_RIGHTS;
+	assert_false(cmsgbuf_msg_credentials(&m, &cred));
+	cmsgbuf_recv_clear(&b);
+}
+
+/* More fds than room: none copied, all still the caller's, closed in one call. */
+static void fds_reader_copies_all_or_none(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fds[3], got[2] = { -5, -5 };
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	for (size_t i = 0; i < 3; i++)
+		fds[i] = installed_fd();
+	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 3);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fds)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_msg_fds(&m, got, 2), 3);
+	assert_int_equal(got[0], -5);
+	assert_int_equal(got[1], -5);
+	for (size_t i = 0; i < 3; i++)
+		assert_true(is_open(fds[i]));
+	cmsgbuf_msg_close_fds(&m);
+	for (size_t i = 0; i < 3; i++)
+		assert_false(is_open(fds[i]));
+	cmsgbuf_recv_clear(&b);
+}
+
+static void adopt_refuses_misaligned_control_and_changes_nothing(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	struct msghdr mh;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = craft.bytes + 128 + 1;
+	mh.msg_controllen = CMSG_SPACE(0);
+	errno = 0;
+	assert_false(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(errno, EINVAL);
+	assert_true(is_open(fd));
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.type, SCM_RIGHTS);
+	cmsgbuf_msg_close_fds(&m);
+	assert_false(is_open(fd));
+}
+
+/*
+ * The caller received into the bytes the buffer held: the new fds must not be
+ * closed as if they were the old ones.
+ */
+static void adopt_over_held_bytes_keeps_the_new_fds(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int old = installed_fd(), fresh = installed_fd(), got[1];
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(int)), &old, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
+	/* what a recvmsg(2) into the same bytes would do */
+	memcpy(craft.bytes + CMSG_LEN(0), &fresh, sizeof(fresh));
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
+	assert_true(is_open(fresh));
+	assert_int_equal(next_rights(&b, got, 1), 1);
+	assert_int_equal(got[0], fresh);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	close(fresh);
+	close(old);
+}
+
+/* Adopting other bytes closes what the buffer still owned. */
+static void adopt_closes_the_previous_undelivered_fds(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_SPACE(sizeof(int))];
+	} other;
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(int)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
+	memset(&other, 0, sizeof(other));
+	adopt(&b, other.bytes, 0, 0);
+	assert_false(is_open(fd));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TYPE_TESTS(rights_arrive_close_on_exec),
+		TYPE_TESTS(eight_fds_into_space_for_one_hands_out_those_that_arrived),
+		TYPE_TESTS(eight_fds_into_space_for_one_closed_by_clear),
+		TYPE_TESTS(credentials_come_before_rights),
+		cmocka_unit_test(fd_limit_truncates_a_large_buffer),
+		cmocka_unit_test(empty_buffer_reports_truncation_and_gets_no_fd),
+		cmocka_unit_test(next_receive_closes_undelivered_fds),
+		cmocka_unit_test(failed_receive_leaves_the_buffer_empty),
+		cmocka_unit_test(stopping_early_then_clear_closes_the_rest),
+		cmocka_unit_test(resume_after_partial_iteration),
+		cmocka_unit_test(pidfd_is_handed_out_or_closed),
+		cmocka_unit_test(missing_credentials_read_as_none),
+		cmocka_unit_test(recvmsg_from_returns_the_sender_address),
+		cmocka_unit_test(space_at_any_alignment_holds_what_the_macros_say),
+		cmocka_unit_test(cmsg_len_sized_space_holds_the_fd_on_linux),
+		cmocka_unit_test(unknown_message_is_yielded_as_it_is),
+		cmocka_unit_test(cmsg_len_past_the_end_is_clamped),
+		cmocka_unit_test(six_byte_rights_payload_hands_out_its_whole_fd),
+		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
+		cmocka_unit_test(credentials_reader_checks_the_length_exactly),
+		cmocka_unit_test(fds_reader_copies_all_or_none),
+		cmocka_unit_test(adopt_refuses_misaligned_control_and_changes_nothing),
+		cmocka_unit_test(adopt_over_held_bytes_keeps_the_new_fds),
+		cmocka_unit_test(adopt_closes_the_previous_undelivered_fds),
+	};
+
+	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);
+}
