@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -286,34 +285,64 @@ FOR_EACH_TYPE(credentials_come_before_rights)
 /* Truncation */
 
 /*
- * Sets this process's soft RLIMIT_NOFILE and returns the old one. Through a
- * child: valgrind emulates a process's own RLIMIT_NOFILE without telling the
- * kernel, and it is the kernel that must run out of fd numbers. The old value
- * comes back in shared memory, since no fd may be free to carry it.
+ * Lowering this process's soft RLIMIT_NOFILE, from a helper child forked
+ * beforehand: valgrind emulates a process's own RLIMIT_NOFILE without telling
+ * the kernel, which is what must run out of fd numbers, and valgrind's fork
+ * needs free fd numbers itself. The helper restores the old limit when told.
+ *
+ * The limit is set to the lowest free fd number plus @room: @room new fds at
+ * the most, and at least one.
  */
-static rlim_t set_nofile_soft(rlim_t soft)
+struct limiter {
+	pid_t pid;
+	int sock;
+};
+
+static struct limiter limit_lower(int room)
 {
-	rlim_t *old = mmap(NULL, sizeof(*old), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pid_t parent = getpid(), child;
-	struct rlimit lim;
-	rlim_t was;
+	pid_t parent = getpid();
+	struct limiter l;
+	int sv[2], lowest_free;
+	rlim_t soft;
+	char c;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	l.pid = fork();
+	assert_true(l.pid >= 0);
+	if (l.pid == 0) {
+		struct rlimit old, low;
+		bool told;
+
+		close(sv[0]);
+		if (read(sv[1], &soft, sizeof(soft)) != (ssize_t)sizeof(soft) ||
+		    prlimit(parent, RLIMIT_NOFILE, NULL, &old) != 0)
+			_exit(1);
+		low = old;
+		low.rlim_cur = soft;
+		if (prlimit(parent, RLIMIT_NOFILE, &low, NULL) != 0)
+			_exit(1);
+		told = write(sv[1], "l", 1) == 1 && read(sv[1], &c, 1) == 1;
+		_exit(prlimit(parent, RLIMIT_NOFILE, &old, NULL) != 0 || !told);
+	}
+	close(sv[1]);
+	l.sock = sv[0];
+	lowest_free = fcntl(l.sock, F_DUPFD, 0);
+	assert_true(lowest_free >= 0);
+	close(lowest_free);
+	soft = (rlim_t)lowest_free + (rlim_t)room;
+	assert_int_equal(write(l.sock, &soft, sizeof(soft)), sizeof(soft));
+	assert_int_equal(read(l.sock, &c, 1), 1);
+	return l;
+}
+
+static void limit_restore(struct limiter l)
+{
 	int status;
 
-	assert_true(old != MAP_FAILED);
-	child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		if (prlimit(parent, RLIMIT_NOFILE, NULL, &lim) != 0)
-			_exit(1);
-		*old = lim.rlim_cur;
-		lim.rlim_cur = soft;
-		_exit(prlimit(parent, RLIMIT_NOFILE, &lim, NULL) != 0);
-	}
-	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(write(l.sock, "r", 1), 1);
+	assert_int_equal(waitpid(l.pid, &status, 0), l.pid);
+	close(l.sock);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	was = *old;
-	munmap(old, sizeof(*old));
-	return was;
 }
 
 static void fd_limit_truncates_a_large_buffer(void **state)
@@ -321,22 +350,19 @@ static void fd_limit_truncates_a_large_buffer(void **state)
 	static unsigned char space[CMSGBUF_RECV_MAX_SPACE];
 	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], sent[8], got[8], lowest_free, before;
+	int sv[2], sent[8], got[8], before;
+	struct limiter lim;
 	size_t n;
-	rlim_t old;
 
 	(void)state;
 	pair(SOCK_STREAM, sv);
 	open_files(sent, 8);
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	send_fds(sv[0], sent, 8);
-	lowest_free = fcntl(sv[0], F_DUPFD, 0);
-	close(lowest_free);
 	before = open_fd_count();
-	/* Room for 1 or 2 new fds: the lowest free number, and the next if free. */
-	old = set_nofile_soft((rlim_t)lowest_free + 2);
+	lim = limit_lower(2);
 	receive(sv[1], &b);
-	set_nofile_soft(old);
+	limit_restore(lim);
 	assert_true(cmsgbuf_recv_truncated(&b));
 	n = next_rights(&b, got, 8);
 	if (n < 1 || n > 2)
