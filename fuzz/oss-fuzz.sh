@@ -29,5 +29,7 @@ for target_src in "$src"/fuzz/*_fuzzer.c; do
 		fi
 	done
 	rm -f "$OUT/${target}_seed_corpus.zip"
-	(cd "$src/fuzz/corpus/$target" && zip -q -j "$OUT/${target}_seed_corpus.zip" ./*)
+	if [[ -d $src/fuzz/corpus/$target ]]; then
+		(cd "$src/fuzz/corpus/$target" && zip -q -j "$OUT/${target}_seed_corpus.zip" ./*)
+	fi
 done
