@@ -88,6 +88,11 @@ def clear():
     return u8(CLEAR)
 
 
+def fds(n):
+    """n valid descriptors: an fd byte of 0x80 or more decodes as negative."""
+    return [i % 128 for i in range(n)]
+
+
 def send_ops_seeds():
     big = init(4096)
     s = {}
@@ -103,9 +108,9 @@ def send_ops_seeds():
     # rights
     s["rights-1"] = big + rights([0])
     s["rights-2"] = big + rights([0, 1])
-    s["rights-253"] = big + rights(list(range(253)))
-    s["rights-253-split"] = big + rights(list(range(200))) + rights(list(range(53))) + rights([1])
-    s["refuse-rights-254"] = big + rights(list(range(254)))
+    s["rights-253"] = big + rights(fds(253))
+    s["rights-253-split"] = big + rights(fds(200)) + rights(fds(53)) + rights([1])
+    s["refuse-rights-254"] = big + rights(fds(254))
     s["refuse-rights-none"] = big + rights([]) + raw("SCM_RIGHTS") + raw("SCM_RIGHTS", null_len=0)
     s["refuse-rights-negative"] = big + rights([0, -1]) + rights([-128])
     s["refuse-rights-odd-length"] = big + raw("SCM_RIGHTS", b"\x01\x00\x00\x00\x02")
@@ -164,8 +169,10 @@ def send_ops_seeds():
     s["refuse-extend-null"] = big + rights([1]) + u8(EXTEND) + u8(0xFF)
     s["refuse-extend-third-bad"] = big + rights([1]) + extend((0, rights_body([2])), (2, raw_body((3, 3), b"x")), (0, rights_body([-1])))
     s["refuse-extend-creds-twice"] = big + extend((1, creds_body()), (1, creds_body()))
-    s["refuse-extend-rights-254"] = big + rights(list(range(100))) + extend((0, rights_body(list(range(100)))), (0, rights_body(list(range(54)))))
+    s["refuse-extend-rights-254"] = big + rights(fds(100)) + extend((0, rights_body(fds(100))), (0, rights_body(fds(54))))
     s["clear"] = big + rights([1]) + creds() + clear() + clear() + rights([2]) + creds()
+    s["clear-forgets-fds"] = big + rights(fds(253)) + clear() + rights([1])
+    s["clear-forgets-once-kinds"] = big + raw("IP_TTL", i32(9)) + clear() + raw("IP_TTL", i32(9))
     return s
 
 

@@ -82,8 +82,10 @@ static void walk(unsigned char *control, size_t len)
 
 		fuzz_assert(aligned, "a header from a misaligned buffer");
 		fuzz_assert(n < most, "the walk goes on past %zu headers in %zu bytes", n, len);
-		fuzz_assert(off == end && end <= len - CMSG_LEN(0), "header %zu at offset %zu, "
-			    "expected at %zu, where the one before ends", n, off, end);
+		fuzz_assert(off == end, "header %zu at offset %zu, expected at %zu, where the one "
+			    "before ends", n, off, end);
+		fuzz_assert(off + CMSG_LEN(0) <= len, "header %zu at offset %zu does not fit in %zu bytes",
+			    n, off, len);
 		memcpy(&hc, h, sizeof(hc));
 		fuzz_assert(hc.cmsg_len >= CMSG_LEN(0) && hc.cmsg_len <= len - off,
 			    "header %zu at %zu: cmsg_len %zu is not within the %zu bytes left", n, off,
