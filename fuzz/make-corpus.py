@@ -246,6 +246,38 @@ def kernel_seeds():
     return s
 
 
+# ---- recv_parse_fuzzer -----------------------------------------------------
+
+ALL = 127  # take every message before clearing
+CTRUNC = 0x80
+SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD = 1, 1, 2, 4
+
+
+def recv_parse_seeds():
+    fds = lambda n: b"".join(u32(0) for _ in range(n))  # the fuzzer plants its own
+    creds_msg = msg(creds_body(5, 6, 7), SOL_SOCKET, SCM_CREDENTIALS)
+    s = {}
+    s["empty"] = u8(ALL)
+    s["rights-1"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
+    s["creds-then-rights"] = u8(ALL) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
+    s["creds-then-rights-stop-after-1"] = u8(1) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
+    s["stop-before-any"] = u8(0) + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD)
+    s["creds-rights-pidfd"] = (u8(ALL) + creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS)
+                               + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
+    s["truncated-cut-by-linux"] = u8(ALL | CTRUNC) + hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2)
+    s["len-past-end-clamped"] = u8(ALL | CTRUNC) + hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2)
+    s["len-past-end-clamped-stop"] = u8(0) + creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3)
+    s["len-size-max-second"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2)
+    s["rights-6-bytes"] = u8(ALL) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
+    s["rights-6-bytes-cleared"] = u8(0) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
+    s["rights-unpadded-last"] = u8(ALL) + creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1)
+    s["unknown-kinds"] = u8(ALL) + msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
+    s["len-too-small-ends-walk"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2)
+    s["short-header-after"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8
+    s["garbage"] = u8(ALL) + b"\xff" * 40
+    return s
+
+
 def write(target, seeds):
     d = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", target)
     shutil.rmtree(d, ignore_errors=True)
@@ -260,3 +292,4 @@ if __name__ == "__main__":
     write("send_ops_fuzzer", send_ops_seeds())
     write("walker_fuzzer", walker_seeds())
     write("kernel_roundtrip_fuzzer", kernel_seeds())
+    write("recv_parse_fuzzer", recv_parse_seeds())
