@@ -75,9 +75,9 @@ extern "C" {
 
 /**
  * struct cmsgbuf_ucred - credentials, laid out as Linux's struct ucred
- * @pid: process id; 0 in received credentials means "none"
- * @uid: user id; (uid_t)-1 in received credentials means "none"
- * @gid: group id; (gid_t)-1 in received credentials means "none"
+ * @pid: process id; 0 in received credentials means "none" (cmsgbuf_ucred_none())
+ * @uid: user id; received without credentials, the overflow uid (65534)
+ * @gid: group id; received without credentials, the overflow gid (65534)
  *
  * struct ucred is only declared under _GNU_SOURCE; this one needs no feature
  * macro and has the same layout.

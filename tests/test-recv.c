@@ -540,6 +540,17 @@ static void pidfd_is_handed_out_or_closed(void **state)
 
 /* Credentials */
 
+static long proc_number(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &v), 1);
+	fclose(f);
+	return v;
+}
+
 /* A datagram sent before the receiver asked for credentials carries none. */
 static void missing_credentials_read_as_none(void **state)
 {
@@ -557,7 +568,10 @@ static void missing_credentials_read_as_none(void **state)
 	receive(sv[1], &b);
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	assert_true(cmsgbuf_msg_credentials(&m, &cred));
+	/* pid 0 and the overflow ids, not -1 as sometimes said */
 	assert_int_equal(cred.pid, 0);
+	assert_int_equal(cred.uid, proc_number("/proc/sys/kernel/overflowuid"));
+	assert_int_equal(cred.gid, proc_number("/proc/sys/kernel/overflowgid"));
 	assert_true(cmsgbuf_ucred_none(&cred));
 	close_pair(sv);
 }
