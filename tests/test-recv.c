@@ -242,7 +242,7 @@ static void eight_fds_into_space_for_one_closed_by_clear(int type)
 	receive(sv[1], &b);
 	assert_true(cmsgbuf_recv_truncated(&b));
 	if (open_fd_count() == before)
-		fail_msg("no fd arrived: the test proves nothing");
+		fail_msg("%s", "no fd arrived: the test proves nothing");
 	cmsgbuf_recv_clear(&b);
 	assert_fd_count(before, "after clear of a truncated receive");
 	assert_false(cmsgbuf_recv_truncated(&b));
@@ -474,7 +474,7 @@ static void stopping_early_then_clear_closes_the_rest(void **state)
 /* Yield one message, stop, resume: each message once, in order, then the end. */
 static void resume_after_partial_iteration(void **state)
 {
-	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(1))];
+	unsigned char space[1 + CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(1))];
 	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
 	int sv[2], sent[1], before;
