@@ -418,7 +418,7 @@ void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
 /**
  * cmsgbuf_recvmsg_from() - recvmsg(2) into @b, with the sender's address
  * @fd: the socket
- * @addr: where the sender's address goes, or NULL
+ * @addr: where the sender's address goes, or NULL (ignored when @addrlen is)
  * @addrlen: as for recvfrom(2): the size of @addr on entry, the length of the
  *           address on return (larger than the size when it was cut)
  * @iov: where the data goes; @iovcnt entries
