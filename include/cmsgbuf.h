@@ -40,6 +40,8 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -67,6 +69,24 @@ extern "C" {
 #define CMSGBUF_HDR_ALIGN _Alignof(struct cmsghdr)
 #endif
 #define CMSGBUF_MAX_FDS 253
+
+/*
+ * The functions marked CMSGBUF_INLINE are C99 inline functions: their
+ * definitions at the end of this header let the compiler inline the common
+ * path into the caller, and the library exports each as an ordinary symbol
+ * too, for callers that take its address, build without optimisation, or
+ * call from another language.
+ */
+#if defined(__GNUC__)
+#define CMSGBUF_INLINE __attribute__((visibility("default"))) inline
+#else
+#define CMSGBUF_INLINE inline
+#endif
+#ifdef __cplusplus
+#define CMSGBUF_PRIVATE_NULL nullptr
+#else
+#define CMSGBUF_PRIVATE_NULL NULL
+#endif
 #ifdef SCM_CREDENTIALS
 #define CMSGBUF_SCM_CREDENTIALS SCM_CREDENTIALS
 #else
@@ -177,6 +197,9 @@ struct cmsgbuf_send {
 	unsigned int once;	/* private: one bit per once-only kind present */
 };
 
+/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.c) */
+#define CMSGBUF_PRIVATE_ONCE_CREDENTIALS 2u
+
 /* An empty buffer, without space: every push fails with ENOSPC. */
 #define CMSGBUF_SEND_EMPTY { NULL, 0, 0, 0, 0 }
 
@@ -187,13 +210,14 @@ struct cmsgbuf_send {
  * @size: any size
  *
  * Uses the bytes of [@space, @space + @size) from the first one aligned for
- * struct cmsghdr on. A region too small to hold that byte gives an empty
- * buffer without space. Nothing is written until a push.
+ * struct cmsghdr on, at most INT_MAX of them (the most a control buffer can
+ * hold). A region too small to hold that byte gives an empty buffer without
+ * space. Nothing is written until a push.
  */
-void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size);
+CMSGBUF_INLINE void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size);
 
 /* cmsgbuf_send_clear() - delete every message; the space stays. */
-void cmsgbuf_send_clear(struct cmsgbuf_send *b);
+CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
 
 /**
  * cmsgbuf_send_push() - append one message
@@ -222,7 +246,7 @@ void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *  - ENOSPC: the message does not fit in the space left.
  * Messages of other levels and types are copied as they are.
  */
-bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
+CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
 
 /**
  * cmsgbuf_send_extend() - append @n messages, all or none
@@ -235,10 +259,10 @@ bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
 bool cmsgbuf_send_extend(struct cmsgbuf_send *b, const struct cmsgbuf_msg *msgs, size_t n);
 
 /* cmsgbuf_send_control() - msg_control for sendmsg(2): NULL when empty. */
-void *cmsgbuf_send_control(const struct cmsgbuf_send *b);
+CMSGBUF_INLINE void *cmsgbuf_send_control(const struct cmsgbuf_send *b);
 
 /* cmsgbuf_send_controllen() - msg_controllen for sendmsg(2); at most INT_MAX. */
-size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);
+CMSGBUF_INLINE size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);
 
 /*
  * sendmsg wrappers: fill a struct msghdr from @iov, @iovcnt and @b (which may
@@ -283,8 +307,8 @@ ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrl
  * cmsghdr (as every buffer cmsgbuf builds or receives is): a misaligned or
  * NULL @control yields no header. @cur must come from the same walk.
  */
-const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
-const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
+CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
+CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
 				   const struct cmsghdr *cur);
 
 /**
@@ -556,6 +580,140 @@ bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *
 static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 {
 	return cred->pid == 0 || cred->uid == (uid_t)-1 || cred->gid == (gid_t)-1;
+}
+
+/*
+ * Inline definitions. Not more API: the declarations above, and their
+ * comments, are the contract. These are the fast paths, kept small enough
+ * that a push of rights or credentials compiles to a few stores.
+ */
+
+CMSGBUF_INLINE void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size)
+{
+	size_t skip = (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1));
+
+	b->base = CMSGBUF_PRIVATE_NULL;
+	b->cap = 0;
+	b->len = 0;
+	b->nfds = 0;
+	b->once = 0;
+	if (space && size > skip) {
+		b->base = (unsigned char *)space + skip;
+		b->cap = size - skip < (size_t)INT_MAX ? size - skip : (size_t)INT_MAX;
+	}
+}
+
+CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b)
+{
+	b->len = 0;
+	b->nfds = 0;
+	b->once = 0;
+}
+
+/*
+ * Rights and credentials that pass every rule are written here; any other
+ * message, and every message that some rule may refuse, goes to
+ * cmsgbuf_send_extend(), which applies the whole table of rules
+ * (lib/kinds.c) and sets errno. So this path only ever accepts what the
+ * table accepts. cap <= INT_MAX, so a message that fits cannot overflow.
+ */
+CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg)
+{
+	const unsigned char *data = (const unsigned char *)msg.data;
+	size_t left = b->cap - b->len, nfds = 0;
+	unsigned char *p;
+	struct cmsghdr h;
+
+	if (msg.level != SOL_SOCKET || !data || msg.len > left || CMSG_SPACE(msg.len) > left)
+		goto slow;
+	if (msg.type == SCM_RIGHTS) {
+		int neg = 0;
+
+		nfds = msg.len / sizeof(int);
+		if (nfds == 0 || msg.len % sizeof(int) != 0 || nfds > CMSGBUF_MAX_FDS - b->nfds)
+			goto slow;
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+
+			memcpy(&fd, data + i * sizeof(int), sizeof(fd));
+			neg |= fd;
+		}
+		if (neg < 0)
+			goto slow;
+	} else if (msg.type != CMSGBUF_SCM_CREDENTIALS || msg.len != sizeof(struct cmsgbuf_ucred) ||
+		   (b->once & CMSGBUF_PRIVATE_ONCE_CREDENTIALS)) {
+		goto slow;
+	}
+
+	p = b->base + b->len;
+	memset(&h, 0, sizeof(h));	/* and so any padding member of the header */
+	h.cmsg_len = CMSG_LEN(msg.len);
+	h.cmsg_level = msg.level;
+	h.cmsg_type = msg.type;
+	memcpy(p, &h, sizeof(h));
+	memset(p + sizeof(h), 0, CMSG_LEN(0) - sizeof(h));
+	memcpy(p + CMSG_LEN(0), data, msg.len);
+	memset(p + CMSG_LEN(msg.len), 0, CMSG_SPACE(msg.len) - CMSG_LEN(msg.len));
+	b->len += CMSG_SPACE(msg.len);
+	b->nfds += (unsigned int)nfds;
+	if (msg.type != SCM_RIGHTS)
+		b->once |= CMSGBUF_PRIVATE_ONCE_CREDENTIALS;
+	return true;
+slow: {
+		/*
+		 * Copies made here only, so that neither msg nor, once this is
+		 * inlined, the caller's buffer must live in memory on the fast path.
+		 */
+		struct cmsgbuf_msg m = msg;
+		struct cmsgbuf_send copy = *b;
+		bool ok = cmsgbuf_send_extend(&copy, &m, 1);
+
+		*b = copy;
+		return ok;
+	}
+}
+
+CMSGBUF_INLINE void *cmsgbuf_send_control(const struct cmsgbuf_send *b)
+{
+	return b->len ? b->base : CMSGBUF_PRIVATE_NULL;
+}
+
+CMSGBUF_INLINE size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b)
+{
+	return b->len;
+}
+
+/*
+ * The walker's bounds are offsets compared with the bytes left, never
+ * pointer sums, so no cmsg_len can make them wrap. A header is only read
+ * once its start is known to be aligned and its fixed part inside.
+ */
+CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_first(const void *control, size_t len)
+{
+	const struct cmsghdr *c = (const struct cmsghdr *)control;
+
+	if (!c || (uintptr_t)c % CMSGBUF_HDR_ALIGN != 0 || len < sizeof(struct cmsghdr) ||
+	    c->cmsg_len < CMSG_LEN(0) || c->cmsg_len > len)
+		return CMSGBUF_PRIVATE_NULL;
+	return c;
+}
+
+CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
+						  const struct cmsghdr *cur)
+{
+	const unsigned char *base = (const unsigned char *)control;
+	size_t off, clen, pad;
+
+	if (!base || !cur)
+		return CMSGBUF_PRIVATE_NULL;
+	/* cmsgbuf_first() or an earlier next() made sure off + clen <= len. */
+	off = (size_t)((const unsigned char *)cur - base);
+	clen = cur->cmsg_len;
+	pad = -clen & (CMSG_ALIGN(1) - 1);
+	if (pad > len - off - clen)
+		return CMSGBUF_PRIVATE_NULL;
+	off += clen + pad;
+	return cmsgbuf_first(base + off, len - off);
 }
 
 #ifdef __cplusplus

@@ -44,10 +44,16 @@ _Static_assert(offsetof(struct cmsgbuf_ucred, pid) == offsetof(struct ucred, pid
 _Static_assert(offsetof(struct cmsgbuf_ucred, uid) == offsetof(struct ucred, uid), "ucred uid");
 _Static_assert(offsetof(struct cmsgbuf_ucred, gid) == offsetof(struct ucred, gid), "ucred gid");
 
+/* The rows cmsgbuf.h's inline push knows by position. */
+enum { ROW_RIGHTS, ROW_CREDENTIALS };
+
+_Static_assert(1u << ROW_CREDENTIALS == CMSGBUF_PRIVATE_ONCE_CREDENTIALS,
+	       "the inline push marks credentials with this row's once bit");
+
 static const struct cmsgbuf_kind kinds[] = {
-	{ "SCM_RIGHTS", SOL_SOCKET, SCM_RIGHTS, CMSGBUF_SHAPE_FDS, 0, false, 0, 0, false },
-	{ "SCM_CREDENTIALS", SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, CMSGBUF_SHAPE_EXACT,
-	  sizeof(struct cmsgbuf_ucred), false, 0, 0, true },
+	[ROW_RIGHTS] = { "SCM_RIGHTS", SOL_SOCKET, SCM_RIGHTS, CMSGBUF_SHAPE_FDS, 0, false, 0, 0, false },
+	[ROW_CREDENTIALS] = { "SCM_CREDENTIALS", SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, CMSGBUF_SHAPE_EXACT,
+			      sizeof(struct cmsgbuf_ucred), false, 0, 0, true },
 	{ "SO_MARK", SOL_SOCKET, SO_MARK, CMSGBUF_SHAPE_EXACT, sizeof(unsigned int), false, 0, 0, true },
 	{ "SO_PRIORITY", SOL_SOCKET, SO_PRIORITY, CMSGBUF_SHAPE_EXACT, sizeof(unsigned int), false, 0, 0, true },
 	{ "SO_TIMESTAMPING_OLD", SOL_SOCKET, SO_TIMESTAMPING_OLD, CMSGBUF_SHAPE_EXACT,

@@ -1,8 +1,10 @@
 /*
- * The send buffer. Read admit() first: it decides whether one more message
- * may join the buffer, from the buffer's tally alone, without writing. Push
- * and extend both call it for every message before they write any byte; that
- * is what makes them all-or-nothing. put() then lays the message out with
+ * The send buffer. Its fast path lives in cmsgbuf.h: init, clear, and a push
+ * of rights or credentials that pass every rule. Everything else comes here,
+ * to cmsgbuf_send_extend(). Read admit() first: it decides whether one more
+ * message may join the buffer, from the buffer's tally alone, without
+ * writing. Extend calls it for every message before it writes any byte; that
+ * is what makes it all-or-nothing. put() then lays the message out with
  * every padding byte zeroed.
  *
  * Invariants: base is aligned to CMSGBUF_HDR_ALIGN (or NULL with cap 0);
@@ -26,24 +28,6 @@ struct tally {
 	unsigned int once;
 };
 
-CMSGBUF_PUBLIC void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size)
-{
-	size_t skip = space ? (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1)) : 0;
-
-	*b = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
-	if (space && size > skip) {
-		b->base = (unsigned char *)space + skip;
-		b->cap = size - skip;
-	}
-}
-
-CMSGBUF_PUBLIC void cmsgbuf_send_clear(struct cmsgbuf_send *b)
-{
-	b->len = 0;
-	b->nfds = 0;
-	b->once = 0;
-}
-
 static int admit(const struct cmsgbuf_send *b, struct tally *t, const struct cmsgbuf_msg *m)
 {
 	size_t need;
@@ -57,6 +41,7 @@ static int admit(const struct cmsgbuf_send *b, struct tally *t, const struct cms
 	need = CMSG_SPACE(m->len);
 	if (need > (size_t)INT_MAX - t->len)
 		return EOVERFLOW;
+	/* cap <= INT_MAX (cmsgbuf_send_init()), so from here on nothing wraps. */
 	err = cmsgbuf_kind_admit(m, &t->nfds, &t->once);
 	if (err)
 		return err;
@@ -93,20 +78,6 @@ static bool refuse(int err)
 	return false;
 }
 
-CMSGBUF_PUBLIC bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg)
-{
-	struct tally t = { b->len, b->nfds, b->once };
-	int err = admit(b, &t, &msg);
-
-	if (err)
-		return refuse(err);
-	put(b, &msg);
-	b->nfds = t.nfds;
-	b->once = t.once;
-	assert(cmsgbuf_check(b->base, b->len) == CMSGBUF_WELL_FORMED);
-	return true;
-}
-
 CMSGBUF_PUBLIC bool cmsgbuf_send_extend(struct cmsgbuf_send *b, const struct cmsgbuf_msg *msgs, size_t n)
 {
 	struct tally t = { b->len, b->nfds, b->once };
@@ -127,12 +98,12 @@ CMSGBUF_PUBLIC bool cmsgbuf_send_extend(struct cmsgbuf_send *b, const struct cms
 	return true;
 }
 
-CMSGBUF_PUBLIC void *cmsgbuf_send_control(const struct cmsgbuf_send *b)
-{
-	return b->len ? b->base : NULL;
-}
-
-CMSGBUF_PUBLIC size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b)
-{
-	return b->len;
-}
+/*
+ * The exported copies of the inline functions of cmsgbuf.h, for callers that
+ * do not inline them.
+ */
+extern inline void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size);
+extern inline void cmsgbuf_send_clear(struct cmsgbuf_send *b);
+extern inline bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
+extern inline void *cmsgbuf_send_control(const struct cmsgbuf_send *b);
+extern inline size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);

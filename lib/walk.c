@@ -1,6 +1,8 @@
 /*
  * The walker and the well-formedness check: the two readers of control bytes
- * that anyone may have written.
+ * that anyone may have written. The walker itself, cmsgbuf_first() and
+ * cmsgbuf_next(), is inline in cmsgbuf.h; cmsgbuf_check() walks on its own,
+ * since it must also name what is wrong where the walker just stops.
  *
  * Every bound is an offset compared with the bytes left (len - off), never a
  * pointer sum, so no cmsg_len, however large, can make the arithmetic wrap.
@@ -33,40 +35,10 @@ static bool aligned(const void *control)
 	return (uintptr_t)control % CMSGBUF_HDR_ALIGN == 0;
 }
 
-/* The header at @off if it lies wholly inside @len bytes, else NULL. */
-static const struct cmsghdr *valid_at(const unsigned char *base, size_t len, size_t off)
-{
-	size_t clen;
-
-	if (len - off < sizeof(struct cmsghdr))
-		return NULL;
-	clen = len_at(base + off);
-	if (clen < CMSG_LEN(0) || clen > len - off)
-		return NULL;
-	return (const struct cmsghdr *)(const void *)(base + off);
-}
-
-CMSGBUF_PUBLIC const struct cmsghdr *cmsgbuf_first(const void *control, size_t len)
-{
-	if (!control || !aligned(control))
-		return NULL;
-	return valid_at(control, len, 0);
-}
-
-CMSGBUF_PUBLIC const struct cmsghdr *cmsgbuf_next(const void *control, size_t len, const struct cmsghdr *cur)
-{
-	const unsigned char *base = control;
-	size_t off, clen;
-
-	if (!control || !cur)
-		return NULL;
-	off = (size_t)((const unsigned char *)cur - base);
-	/* valid_at() made sure that off + clen <= len. */
-	clen = len_at((const unsigned char *)cur);
-	if (pad_after(clen) > len - off - clen)
-		return NULL;
-	return valid_at(base, len, off + clen + pad_after(clen));
-}
+/* The exported copies of the walker's inline functions of cmsgbuf.h. */
+extern inline const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
+extern inline const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
+						 const struct cmsghdr *cur);
 
 static bool all_zero(const unsigned char *p, size_t n)
 {

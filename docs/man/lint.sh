@@ -38,8 +38,10 @@ for page in man3/*.3; do
 done
 
 names=$({
-	sed -n -E 's/^#define (CMSGBUF_[A-Z0-9_]+).*/\1/p' "$header" | grep -vx CMSGBUF_H
-	sed -n -E 's/^[a-z][^(]*[ *](cmsgbuf_[a-z0-9_]+)\(.*/\1/p' "$header"
+	# not API: the include guard, the inline marker, and CMSGBUF_PRIVATE_*
+	sed -n -E 's/^#define (CMSGBUF_[A-Z0-9_]+).*/\1/p' "$header" |
+		grep -vx -e CMSGBUF_H -e CMSGBUF_INLINE -e 'CMSGBUF_PRIVATE_.*'
+	sed -n -E 's/^(CMSGBUF_INLINE )?[a-z][^(]*[ *](cmsgbuf_[a-z0-9_]+)\(.*/\2/p' "$header"
 } | sort -u)
 for name in $names; do
 	[ -f "man3/$name.3" ] || { echo "no man page for $name (add man3/$name.3, or a .so link)"; status=1; }
