@@ -7,6 +7,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,44 +41,42 @@ static void send_gifts(int sock, int file, int pipe_w)
 	       (int)me.pid, file, pipe_w, cmsgbuf_send_controllen(&b));
 }
 
-/* The child's half: receive, find the fds and credentials, use them. */
+/* The child's half: receive, take the fds and credentials, use them. */
 static int receive_gifts(int sock)
 {
-	union {
-		struct cmsghdr align;
-		unsigned char bytes[CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE];
-	} space;
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE)];
 	char data[16], text[64];
 	struct iovec iov = { data, sizeof(data) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = space.bytes,
-			     .msg_controllen = sizeof(space.bytes) };
 	struct cmsgbuf_ucred cred = { 0, (uid_t)-1, (gid_t)-1 };
-	int fds[2] = { -1, -1 }, nfds = 0;
+	int fds[2] = { -1, -1 };
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
 	ssize_t n;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) < 0)
-		die("recvmsg");
-	for (const struct cmsghdr *c = cmsgbuf_first(space.bytes, mh.msg_controllen); c;
-	     c = cmsgbuf_next(space.bytes, mh.msg_controllen, c)) {
-		size_t len = c->cmsg_len - CMSG_LEN(0);
-
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && len <= sizeof(fds)) {
-			nfds = (int)(len / sizeof(int));
-			memcpy(fds, CMSG_DATA(c), (size_t)nfds * sizeof(int));
-		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && len == sizeof(cred)) {
-			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
-		}
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+		die("cmsgbuf_recvmsg");
+	while (!cmsgbuf_recv_truncated(&b) && cmsgbuf_recv_next(&b, &m)) {
+		/* the credentials come first: the receiver asked for them */
+		if (cmsgbuf_msg_credentials(&m, &cred))
+			continue;
+		/* a yielded fd is ours: keep the two we expect, close any other */
+		if (fds[0] >= 0 || cmsgbuf_msg_fds(&m, fds, 2) != 2)
+			cmsgbuf_msg_close_fds(&m);
 	}
-	if ((mh.msg_flags & MSG_CTRUNC) || nfds != 2) {
-		fprintf(stderr, "child: expected 2 fds, got %d%s\n", nfds,
-			(mh.msg_flags & MSG_CTRUNC) ? " (truncated)" : "");
+	if (cmsgbuf_recv_truncated(&b) || fds[0] < 0) {
+		fprintf(stderr, "child: expected 2 fds%s\n", cmsgbuf_recv_truncated(&b) ? " (truncated)" : "");
+		cmsgbuf_recv_clear(&b);
 		return 1;
 	}
+	cmsgbuf_recv_clear(&b);	/* closes whatever was not yielded: nothing here */
 	n = pread(fds[0], text, sizeof(text) - 1, 0);
 	if (n < 0)
 		die("child: pread");
 	text[n] = '\0';
-	printf("child %d: got fds %d and %d; the file says \"%s\"\n", (int)getpid(), fds[0], fds[1], text);
+	printf("child %d: got fds %d and %d, %s; the file says \"%s\"\n", (int)getpid(), fds[0], fds[1],
+	       (fcntl(fds[0], F_GETFD) & fcntl(fds[1], F_GETFD) & FD_CLOEXEC) ? "close-on-exec" : "NOT close-on-exec",
+	       text);
 	printf("child %d: the sender is pid %d, uid %u, gid %u (my parent is %d)\n", (int)getpid(),
 	       (int)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid, (int)getppid());
 	dprintf(fds[1], "child %d read %zd bytes through the passed fd", (int)getpid(), n);
