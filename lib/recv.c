@@ -9,9 +9,10 @@
  * clear() closes the descriptors from next on, and yielding a message is the
  * one step that moves descriptors to the caller.
  *
- * Every header is found by the hardened walker (cmsgbuf_first/next), so no
- * cmsg_len is followed unchecked; clamp_last() makes the one repair the
- * walker does not, so that descriptors in a cut last message are not lost.
+ * Every header is found by header_at(), the hardened walker's test plus one
+ * repair: a last header whose cmsg_len runs past the end is cut to the bytes
+ * there, so that the descriptors in a cut last message are not lost. It runs
+ * once per message, as the walk reaches it.
  */
 
 #include <errno.h>
@@ -21,7 +22,6 @@
 #include <unistd.h>
 
 #include "private.h"
-#include "kinds.h"
 
 /* Linux 6.5 on; the libc headers may not know it yet. */
 #ifndef SCM_PIDFD
@@ -46,14 +46,13 @@ CMSGBUF_PUBLIC void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_
 
 /*
  * Does a received message of (@level, @type) carry descriptors the kernel
- * installed? SCM_RIGHTS by the table; SCM_PIDFD is receive-only, so the send
- * table has no row of that shape for it.
+ * installed? Two kinds do, and no send-side rule of lib/kinds.c says so for
+ * SCM_PIDFD, which is receive-only; so they are named here, where every
+ * reader of received messages asks.
  */
 static bool carries_fds(int level, int type)
 {
-	const struct cmsgbuf_kind *k = cmsgbuf_kind_find(level, type);
-
-	return (k && k->shape == CMSGBUF_SHAPE_FDS) || (level == SOL_SOCKET && type == SCM_PIDFD);
+	return level == SOL_SOCKET && (type == SCM_RIGHTS || type == SCM_PIDFD);
 }
 
 static struct cmsgbuf_msg msg_at(const unsigned char *p)
@@ -69,48 +68,28 @@ static struct cmsgbuf_msg msg_at(const unsigned char *p)
 	return m;
 }
 
-/* The offset of the walker's @h in @b, or len for the end of the walk. */
-static size_t offset_of(const struct cmsgbuf_recv *b, const struct cmsghdr *h)
-{
-	return h ? (size_t)((const unsigned char *)h - b->data) : b->len;
-}
-
 /*
- * Linux cuts a message that does not fit and sets its cmsg_len to what it
- * wrote, but other kernels (macOS) leave the length that was needed, and
- * adopted bytes may hold anything. When the walk ends at a whole header
- * whose cmsg_len runs past the end, set it to the bytes that are there, so
- * the message is yielded with the whole descriptors it holds.
+ * @off if a message starts there, else len: the end of the walk. As
+ * cmsgbuf_first(), but for a header whose cmsg_len runs past the end. Linux
+ * cuts a message that does not fit and sets its cmsg_len to what it wrote,
+ * but other kernels (macOS) leave the length that was needed, and adopted
+ * bytes may hold anything: such a header is cut to the bytes that are there,
+ * so the message is yielded with the whole descriptors it holds.
  */
-static void clamp_last(unsigned char *data, size_t len)
+static size_t header_at(struct cmsgbuf_recv *b, size_t off)
 {
-	const struct cmsghdr *last = NULL;
-	size_t off = 0, pad;
 	struct cmsghdr h;
 
-	for (const struct cmsghdr *c = cmsgbuf_first(data, len); c; c = cmsgbuf_next(data, len, c))
-		last = c;
-	if (last) {
-		off = (size_t)((const unsigned char *)last - data);
-		memcpy(&h, last, sizeof(h));
-		pad = -h.cmsg_len & (CMSG_ALIGN(1) - 1);
-		/* The walker checked off + cmsg_len <= len; is the padding there too? */
-		if (pad > len - off - h.cmsg_len)
-			return;
-		off += h.cmsg_len + pad;
+	if (off >= b->len || b->len - off < sizeof(h))
+		return b->len;
+	memcpy(&h, b->data + off, sizeof(h));
+	if (h.cmsg_len < CMSG_LEN(0))
+		return b->len;
+	if (h.cmsg_len > b->len - off) {
+		h.cmsg_len = b->len - off;
+		memcpy(b->data + off, &h, sizeof(h));
 	}
-	if (len - off < sizeof(h))
-		return;
-	/*
-	 * data is NULL only with len 0, which returned above; clang's analyser
-	 * does not see that cmsgbuf_first(NULL, 0) (in walk.c) yields nothing.
-	 */
-	/* NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker) */
-	memcpy(&h, data + off, sizeof(h));
-	if (h.cmsg_len <= len - off)
-		return;
-	h.cmsg_len = len - off;
-	memcpy(data + off, &h, sizeof(h));
+	return off;
 }
 
 /* Takes over @len bytes of control data at @data, received with @flags. */
@@ -119,8 +98,7 @@ static void take(struct cmsgbuf_recv *b, void *data, size_t len, int flags)
 	b->data = len ? data : NULL;
 	b->len = b->data ? len : 0;
 	b->flags = flags;
-	clamp_last(b->data, b->len);
-	b->next = offset_of(b, cmsgbuf_first(b->data, b->len));
+	b->next = header_at(b, 0);
 }
 
 static void close_fds(const struct cmsgbuf_msg *m)
@@ -150,13 +128,17 @@ CMSGBUF_PUBLIC void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
 
 CMSGBUF_PUBLIC bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out)
 {
-	const unsigned char *h;
+	size_t pad;
 
 	if (b->next >= b->len)
 		return false;
-	h = b->data + b->next;
-	*out = msg_at(h);
-	b->next = offset_of(b, cmsgbuf_next(b->data, b->len, (const struct cmsghdr *)(const void *)h));
+	*out = msg_at(b->data + b->next);
+	/* header_at() made sure that next + cmsg_len <= len; is the padding there? */
+	pad = -(out->len + CMSG_LEN(0)) & (CMSG_ALIGN(1) - 1);
+	if (pad > b->len - b->next - CMSG_LEN(0) - out->len)
+		b->next = b->len;
+	else
+		b->next = header_at(b, b->next + CMSG_LEN(0) + out->len + pad);
 	return true;
 }
 
@@ -249,9 +231,7 @@ CMSGBUF_PUBLIC void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
 
 CMSGBUF_PUBLIC bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)
 {
-	const struct cmsgbuf_kind *k = cmsgbuf_kind_find(m->level, m->type);
-
-	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != k->size) {
+	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred)) {
 		errno = EINVAL;
 		return false;
 	}
