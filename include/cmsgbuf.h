@@ -69,6 +69,11 @@ extern "C" {
 #define CMSGBUF_HDR_ALIGN _Alignof(struct cmsghdr)
 #endif
 #define CMSGBUF_MAX_FDS 253
+#ifdef SCM_CREDENTIALS
+#define CMSGBUF_SCM_CREDENTIALS SCM_CREDENTIALS
+#else
+#define CMSGBUF_SCM_CREDENTIALS 2
+#endif
 
 /*
  * The functions marked CMSGBUF_INLINE are C99 inline functions: their
@@ -82,15 +87,11 @@ extern "C" {
 #else
 #define CMSGBUF_INLINE inline
 #endif
+/* private: a null pointer constant that C++ warnings accept too */
 #ifdef __cplusplus
 #define CMSGBUF_PRIVATE_NULL nullptr
 #else
 #define CMSGBUF_PRIVATE_NULL NULL
-#endif
-#ifdef SCM_CREDENTIALS
-#define CMSGBUF_SCM_CREDENTIALS SCM_CREDENTIALS
-#else
-#define CMSGBUF_SCM_CREDENTIALS 2
 #endif
 
 /**
