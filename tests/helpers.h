@@ -1,13 +1,18 @@
 #ifndef CMSGBUF_TEST_HELPERS_H
 #define CMSGBUF_TEST_HELPERS_H
 
-/* What every test program shares: fd accounting, and cmocka's headers. */
+/* What every test program shares: fd accounting, qemu-user, and cmocka's headers. */
 
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 /* The number of entries in /proc/self/fd, the directory's own fd excluded. */
@@ -46,6 +51,36 @@ static inline int fd_ledger_close(void **state)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Under qemu-user (scripts/test-platforms sets CMSGBUF_TEST_UNDER_QEMU=1),
+ * control messages pass through qemu's translation before the kernel sees
+ * them. Where a test shows with a plain sendmsg(2) or recvmsg(2) that qemu
+ * answers otherwise than the kernel, it says so in a TAP diagnostic and
+ * asserts only what qemu can show. A native run never asks.
+ */
+static inline bool under_qemu(void)
+{
+	const char *v = getenv("CMSGBUF_TEST_UNDER_QEMU");
+
+	return v && strcmp(v, "1") == 0;
+}
+
+/*
+ * @probe(@arg) run in a child, for plain calls that may crash qemu or leave
+ * fds open: its return value (0 to 127), or 128 + the signal that killed it.
+ */
+static inline int probe_in_child(int (*probe)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(probe(arg));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 #endif

@@ -25,8 +25,10 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -318,6 +320,22 @@ static void craft_int(struct crafted *c, int level, int type, int value)
 	craft_add(c, level, type, &value, sizeof(value));
 }
 
+/*
+ * A libc whose cmsg_len is narrower than the kernel's (musl on 64-bit) copies
+ * the control data into 1024 bytes of stack to widen it, and refuses more
+ * with ENOMEM before the kernel sees them. Crafted bytes are zeroed, so
+ * already in the kernel's layout: they go to the kernel directly, as in
+ * lib/sendmsg.c, and the test shows the kernel's answer.
+ */
+static ssize_t kernel_sendmsg(int fd, const struct msghdr *mh)
+{
+#ifdef SYS_sendmsg
+	if (sizeof(((struct cmsghdr *)0)->cmsg_len) < sizeof(size_t))
+		return syscall(SYS_sendmsg, fd, mh, 0);
+#endif
+	return sendmsg(fd, mh, 0);
+}
+
 /* Raw sendmsg(2) of the crafted bytes to @to (NULL: the connected peer): 0 or errno. */
 static int craft_send(struct crafted *c, int fd, const struct sockaddr *to, socklen_t tolen)
 {
@@ -330,12 +348,49 @@ static int craft_send(struct crafted *c, int fd, const struct sockaddr *to, sock
 		.msg_control = c->bytes,
 		.msg_controllen = c->len,
 	};
-	ssize_t n = sendmsg(fd, &mh, 0);
+	ssize_t n = kernel_sendmsg(fd, &mh);
 
 	if (n < 0)
 		return errno;
 	assert_int_equal(n, 1);
 	return 0;
+}
+
+/*
+ * qemu-user converts the SOL_SOCKET payloads between guest and host byte
+ * order and copies all others as they are (its -d unimp log says
+ * "Unsupported ancillary data"), so from a big-endian guest (s390x) the
+ * little-endian kernel reads an int 64 as 0x40000000. Does an int IP payload
+ * reach the kernel as sent? Under qemu, a plain sendmsg(2) of IP_TTL 64
+ * tells, and if not, a TAP diagnostic says why the kernel's answer is not
+ * observable here. Natively: yes, without asking.
+ */
+static bool ip_ints_reach_the_kernel(void)
+{
+	struct crafted c;
+	struct received r;
+	struct udp u;
+	int err;
+
+	if (!under_qemu())
+		return true;
+	udp_open(&u, AF_INET);
+	craft_init(&c);
+	craft_int(&c, IPPROTO_IP, IP_TTL, 64);
+	err = craft_send(&c, u.tx, &u.to.sa, u.tolen);
+	if (!err) {
+		receive(u.rx, &r);
+		assert_int_equal(r.ip_ttl, 64);
+	}
+	udp_close(&u);
+	if (!err)
+		return true;
+	/* The one known difference, and no other. */
+	expect_errno(err, EINVAL, "qemu-user, plain sendmsg(2) of IP_TTL 64");
+	print_message("# qemu-user: a plain sendmsg(2) of IP_TTL 64 fails with EINVAL (qemu passes IP "
+		      "payloads unswapped to a kernel of the other byte order): the kernel's answer to int "
+		      "IP payloads is not observable here\n");
+	return false;
 }
 
 /* A datagram pair, a file, and a crafted buffer holding one rights message for it. */
@@ -600,6 +655,10 @@ static void sendmsg_v4_over_udp_loopback_sets_tos_and_ttl(void **state)
 	cmsgbuf_send_init(&b, space, sizeof(space));
 	push_int(&b, IPPROTO_IP, IP_TOS, 0x28);
 	push_int(&b, IPPROTO_IP, IP_TTL, 42);
+	if (!ip_ints_reach_the_kernel()) {
+		udp_close(&u);
+		return;
+	}
 	assert_int_equal(cmsgbuf_sendmsg_v4(u.tx, &u.to.v4, &iov, 1, &b, 0), 1);
 	receive(u.rx, &r);
 	assert_int_equal(r.bytes, 1);
@@ -623,6 +682,10 @@ static void sendmsg_v6_over_udp_loopback_sets_tclass_and_hoplimit(void **state)
 	cmsgbuf_send_init(&b, space, sizeof(space));
 	push_int(&b, IPPROTO_IPV6, IPV6_TCLASS, 0x28);
 	push_int(&b, IPPROTO_IPV6, IPV6_HOPLIMIT, 42);
+	if (!ip_ints_reach_the_kernel()) {
+		udp_close(&u);
+		return;
+	}
 	assert_int_equal(cmsgbuf_sendmsg_v6(u.tx, &u.to.v6, &iov, 1, &b, 0), 1);
 	receive(u.rx, &r);
 	assert_int_equal(r.bytes, 1);
@@ -661,6 +724,10 @@ static void sendmsg_any_with_an_address_reaches_it(void **state)
 	udp_open(&u, AF_INET);
 	cmsgbuf_send_init(&b, space, sizeof(space));
 	push_int(&b, IPPROTO_IP, IP_TTL, 7);
+	if (!ip_ints_reach_the_kernel()) {
+		udp_close(&u);
+		return;
+	}
 	assert_int_equal(cmsgbuf_sendmsg_any(u.tx, &u.to.sa, u.tolen, &iov, 1, &b, 0), 1);
 	receive(u.rx, &r);
 	assert_int_equal(r.bytes, 1);
@@ -902,6 +969,19 @@ static void unknown_sol_socket_type_is_einval_for_kernel_refused_by_push(void **
 	close_fds(sv, 2);
 }
 
+/* The crafted @arg (a struct fd_case) sent with msg_controllen INT_MAX + 1: 0 or errno. */
+static int send_controllen_above_int_max(void *arg)
+{
+	struct fd_case *k = arg;
+	size_t len = k->c.len;
+	int err;
+
+	k->c.len = (size_t)INT_MAX + 1;
+	err = craft_send(&k->c, k->sv[0], NULL, 0);
+	k->c.len = len;
+	return err;
+}
+
 static void controllen_above_int_max_is_enobufs_for_kernel_refused_by_push(void **state)
 {
 	unsigned char payload[16] = { 0 };
@@ -911,12 +991,22 @@ static void controllen_above_int_max_is_enobufs_for_kernel_refused_by_push(void 
 
 	(void)state;
 	fd_case_open(&k);
-	k.c.len = (size_t)INT_MAX + 1;
-	/* The kernel refuses on the length alone; valgrind would check 2 GiB of it. */
-	VALGRIND_DISABLE_ERROR_REPORTING;
-	err = craft_send(&k.c, k.sv[0], NULL, 0);
-	VALGRIND_ENABLE_ERROR_REPORTING;
-	expect_errno(err, ENOBUFS, "kernel, msg_controllen INT_MAX + 1");
+	if (under_qemu()) {
+		/* qemu-user reads the control data itself first, and may crash on 2 GiB. */
+		err = probe_in_child(send_controllen_above_int_max, &k);
+	} else {
+		/* The kernel refuses on the length alone; valgrind would check 2 GiB of it. */
+		VALGRIND_DISABLE_ERROR_REPORTING;
+		err = send_controllen_above_int_max(&k);
+		VALGRIND_ENABLE_ERROR_REPORTING;
+	}
+	if (err != ENOBUFS && under_qemu())
+		print_message("# qemu-user: a plain sendmsg(2) with msg_controllen INT_MAX + 1 %s %d, where the "
+			      "kernel answers ENOBUFS: qemu translates the control data before the kernel sees "
+			      "them; the kernel's answer is not observable here\n",
+			      err > 128 ? "is killed by signal" : "fails with errno", err > 128 ? err - 128 : err);
+	else
+		expect_errno(err, ENOBUFS, "kernel, msg_controllen INT_MAX + 1");
 	/* The length, not the bytes: with its true length the buffer goes through. */
 	k.c.len = CMSG_SPACE(sizeof(int));
 	expect_errno(craft_send(&k.c, k.sv[0], NULL, 0), 0, "kernel, the same bytes, true length");
@@ -928,17 +1018,35 @@ static void controllen_above_int_max_is_enobufs_for_kernel_refused_by_push(void 
 	fd_case_close(&k);
 }
 
-/* Not a push rule: bytes push never writes, which the kernel ignores and cmsgbuf_check() names. */
+/*
+ * A 32-bit process on a 64-bit kernel: its control data go through the
+ * kernel's compat walk, whose cmsg_compat_nxthdr() (net/compat.c) asks for
+ * one byte more where the next header is due, not for a whole header.
+ */
+static bool kernel_compat_task(void)
+{
+	struct utsname u;
+
+	return sizeof(long) == 4 && uname(&u) == 0 && strstr(u.machine, "64");
+}
+
+/*
+ * Not a push rule: bytes push never writes, which the kernel ignores and
+ * cmsgbuf_check() names; the compat walk reads them as a header, too short,
+ * and refuses the whole buffer.
+ */
 static void trailing_partial_header_is_ignored_by_kernel_and_named_by_check(void **state)
 {
+	bool compat = kernel_compat_task();
 	struct fd_case k;
 
 	(void)state;
 	fd_case_open(&k);
 	memset(k.c.bytes + k.c.len, 0xff, sizeof(struct cmsghdr) - 1);
 	k.c.len += sizeof(struct cmsghdr) - 1;
-	expect_errno(craft_send(&k.c, k.sv[0], NULL, 0), 0, "kernel, trailing partial header");
-	assert_fd_arrives(k.sv[1], k.file);
+	expect_errno(craft_send(&k.c, k.sv[0], NULL, 0), compat ? EINVAL : 0, "kernel, trailing partial header");
+	if (!compat)
+		assert_fd_arrives(k.sv[1], k.file);
 	assert_int_equal(cmsgbuf_check(k.c.bytes, k.c.len), CMSGBUF_DEFECT_SHORT_HEADER);
 	assert_ptr_equal(cmsgbuf_first(k.c.bytes, k.c.len), k.c.bytes);
 	assert_null(cmsgbuf_next(k.c.bytes, k.c.len, cmsgbuf_first(k.c.bytes, k.c.len)));
@@ -947,9 +1055,28 @@ static void trailing_partial_header_is_ignored_by_kernel_and_named_by_check(void
 
 static void last_message_without_padding_is_taken_by_kernel_and_named_by_check(void **state)
 {
+	unsigned char tos = 0x28;
 	struct fd_case k;
+	struct crafted c;
+	struct received r;
+	struct udp u;
 
 	(void)state;
+	/* A 1-byte payload leaves padding on every platform. */
+	udp_open(&u, AF_INET);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IP, IP_TOS, &tos, 1);
+	c.len = CMSG_LEN(1);
+	assert_true(c.len < CMSG_SPACE(1));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, unpadded 1-byte IP_TOS");
+	receive(u.rx, &r);
+	assert_int_equal(r.ip_tos, tos);
+	assert_int_equal(cmsgbuf_check(c.bytes, c.len), CMSGBUF_DEFECT_UNPADDED);
+	assert_ptr_equal(cmsgbuf_first(c.bytes, c.len), c.bytes);
+	udp_close(&u);
+	/* An fd leaves padding after a 16-byte header, none after a 12-byte one (i386). */
+	if (CMSG_LEN(sizeof(int)) == CMSG_SPACE(sizeof(int)))
+		return;
 	fd_case_open(&k);
 	k.c.len = CMSG_LEN(sizeof(int));
 	assert_true(k.c.len < CMSG_SPACE(sizeof(int)));
@@ -975,13 +1102,15 @@ static void expect_ranged(int family, int level, int type, int refused, int edge
 
 	if (family == AF_INET6 && !ipv6_or_say_why_not())
 		return;
+	expect_push_refused(NULL, 0, cmsgbuf_raw(level, type, &refused, sizeof(refused)), EINVAL);
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	push_int(&b, level, type, edge);
+	if (!ip_ints_reach_the_kernel())
+		return;
 	udp_open(&u, family);
 	craft_init(&c);
 	craft_int(&c, level, type, refused);
 	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, value out of range");
-	expect_push_refused(NULL, 0, cmsgbuf_raw(level, type, &refused, sizeof(refused)), EINVAL);
-	cmsgbuf_send_init(&b, space, sizeof(space));
-	push_int(&b, level, type, edge);
 	expect_errno(send_built(u.tx, &u.to.sa, u.tolen, &b), 0, "sendmsg, value at the edge");
 	receive(u.rx, &r);
 	assert_int_equal(r.bytes, 1);
@@ -1033,6 +1162,9 @@ static void second_ip_tos_overrides_the_first_for_kernel_refused_by_push(void **
 	struct udp u;
 
 	(void)state;
+	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), EINVAL);
+	if (!ip_ints_reach_the_kernel())
+		return;
 	udp_open(&u, AF_INET);
 	craft_init(&c);
 	craft_int(&c, IPPROTO_IP, IP_TOS, 0x28);
@@ -1040,7 +1172,6 @@ static void second_ip_tos_overrides_the_first_for_kernel_refused_by_push(void **
 	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, two IP_TOS");
 	receive(u.rx, &r);
 	assert_int_equal(r.ip_tos, 0x48);
-	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), EINVAL);
 	udp_close(&u);
 }
 

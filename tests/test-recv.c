@@ -198,6 +198,74 @@ static void rights_arrive_close_on_exec(int type)
 }
 FOR_EACH_TYPE(rights_arrive_close_on_exec)
 
+/*
+ * In a child, with plain calls only: 8 fds received into CMSG_SPACE(sizeof(int)).
+ * 0 if the receive is cut as the kernel cuts it; else 1 if MSG_CTRUNC is
+ * missing, plus 2 if fds that were not handed out are open; 4 if a call failed.
+ */
+static int plain_truncated_receive(void *arg)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_SPACE(8 * sizeof(int))];
+	} control;
+	char c = 'x';
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes };
+	struct cmsghdr h;
+	int sv[2], p[2], before;
+
+	if (socketpair(AF_UNIX, *(int *)arg, 0, sv) != 0 || pipe(p) != 0)
+		return 4;
+	memset(&control, 0, sizeof(control));
+	memset(&h, 0, sizeof(h));
+	h.cmsg_len = CMSG_LEN(8 * sizeof(int));
+	h.cmsg_level = SOL_SOCKET;
+	h.cmsg_type = SCM_RIGHTS;
+	memcpy(control.bytes, &h, sizeof(h));
+	for (int i = 0; i < 8; i++)
+		memcpy(control.bytes + CMSG_LEN(i * sizeof(int)), &p[0], sizeof(int));
+	mh.msg_controllen = CMSG_SPACE(8 * sizeof(int));
+	if (sendmsg(sv[0], &mh, 0) != 1)
+		return 4;
+	before = open_fd_count();
+	mh.msg_controllen = CMSG_SPACE(sizeof(int));
+	if (recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC) != 1)
+		return 4;
+	for (struct cmsghdr *r = CMSG_FIRSTHDR(&mh); r; r = CMSG_NXTHDR(&mh, r))
+		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= r->cmsg_len; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(r) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+	return (mh.msg_flags & MSG_CTRUNC ? 0 : 1) | (open_fd_count() == before ? 0 : 2);
+}
+
+/*
+ * qemu-user receives into a host buffer of its own, twice the guest's, so
+ * the kernel cuts nothing; qemu then copies what fits, and may leave out
+ * MSG_CTRUNC (64-bit guests) and the fds that did not fit open. Can a receive
+ * cut short be observed here as the kernel makes it? Under qemu, the plain
+ * receive above tells, and if not, a TAP diagnostic says so. Natively: yes.
+ */
+static bool truncation_is_observable(int type)
+{
+	int gap;
+
+	if (!under_qemu())
+		return true;
+	gap = probe_in_child(plain_truncated_receive, &type);
+	if (gap == 0)
+		return true;
+	if (gap > 3)
+		fail_msg("qemu-user, plain truncated receive: %d", gap);
+	print_message("# qemu-user: a plain recvmsg(2) of 8 fds into CMSG_SPACE(sizeof(int))%s%s%s: "
+		      "the kernel's truncation is not observable here\n", gap & 1 ? " lacks MSG_CTRUNC" : "",
+		      gap == 3 ? " and" : "", gap & 2 ? " leaves open fds it did not hand out" : "");
+	return false;
+}
+
 /* Space for 1 fd (CMSG_SPACE, so 2 on 64-bit Linux), 8 sent. */
 static void eight_fds_into_space_for_one_hands_out_those_that_arrived(int type)
 {
@@ -207,6 +275,8 @@ static void eight_fds_into_space_for_one_hands_out_those_that_arrived(int type)
 	int sv[2], sent[8], got[8], before;
 	size_t n;
 
+	if (!truncation_is_observable(type))
+		return;
 	pair(type, sv);
 	open_files(sent, 8);
 	before = open_fd_count();
@@ -234,6 +304,8 @@ static void eight_fds_into_space_for_one_closed_by_clear(int type)
 	struct cmsgbuf_recv b;
 	int sv[2], sent[8], before;
 
+	if (!truncation_is_observable(type))
+		return;
 	pair(type, sv);
 	open_files(sent, 8);
 	before = open_fd_count();
