@@ -36,9 +36,12 @@ echo "pkg-config --cflags --libs cmsgbuf: $flags"
 # shellcheck disable=SC2086 # $CC and $flags are word lists
 ${CC:-cc} -std=c11 -Wall -Wextra -Wpedantic -Werror -o "$work/fd-pass" "$here/fd-pass.c" $flags
 
-if ! LD_LIBRARY_PATH="$libdir" ldd "$work/fd-pass" | grep -q "libcmsgbuf.so.1 => $libdir/"; then
+# Its own dynamic loader lists what it loads (glibc's ldd cannot read a
+# program linked against musl); both loaders take --list.
+interp=$(readelf -l "$work/fd-pass" | sed -n 's/.*program interpreter: \(.*\)]$/\1/p')
+if ! LD_LIBRARY_PATH="$libdir" "$interp" --list "$work/fd-pass" | grep -q "libcmsgbuf.so.1 => $libdir/"; then
 	echo "fd-pass does not load libcmsgbuf.so.1 from the installed copy:"
-	LD_LIBRARY_PATH="$libdir" ldd "$work/fd-pass"
+	LD_LIBRARY_PATH="$libdir" "$interp" --list "$work/fd-pass"
 	exit 1
 fi
 LD_LIBRARY_PATH="$libdir" "$work/fd-pass"
