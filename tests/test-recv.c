@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/in.h>
 
 #include "cmsgbuf.h"
 #include "helpers.h"
@@ -492,6 +494,36 @@ static void next_receive_closes_undelivered_fds(void **state)
 	close_pair(sv);
 }
 
+/* NULL space, or space too small to reach an aligned byte: the empty buffer. */
+static void init_without_usable_space_is_the_empty_buffer(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[2 * CMSGBUF_HDR_ALIGN];
+	} space;
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	int sv[2], sent[1], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 1);
+	before = open_fd_count();
+	for (int i = 0; i < 2; i++) {
+		if (i == 0)
+			cmsgbuf_recv_init(&b, NULL, sizeof(space));
+		else	/* 1 byte past alignment, and only the bytes up to the next one */
+			cmsgbuf_recv_init(&b, space.bytes + 1, CMSGBUF_HDR_ALIGN - 1);
+		send_fds(sv[0], sent, 1);
+		receive(sv[1], &b);
+		assert_true(cmsgbuf_recv_truncated(&b));
+		assert_false(cmsgbuf_recv_next(&b, &m));
+		assert_fd_count(before, "after a receive without usable space");
+	}
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
 static void failed_receive_leaves_the_buffer_empty(void **state)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
@@ -648,6 +680,19 @@ static void missing_credentials_read_as_none(void **state)
 	close_pair(sv);
 }
 
+/* No process has uid or gid -1: either one reads as no credentials, as pid 0 does. */
+static void uid_or_gid_of_minus_1_reads_as_none(void **state)
+{
+	const struct cmsgbuf_ucred none[] = { { 0, 1000, 100 }, { 42, (uid_t)-1, 100 }, { 42, 1000, (gid_t)-1 } };
+	const struct cmsgbuf_ucred some = { 42, 1000, 100 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
+		if (!cmsgbuf_ucred_none(&none[i]))
+			fail_msg("credentials %zu (pid %ld) do not read as none", i, (long)none[i].pid);
+	assert_false(cmsgbuf_ucred_none(&some));
+}
+
 /* Addresses, alignment, sizing */
 
 static void recvmsg_from_returns_the_sender_address(void **state)
@@ -671,6 +716,30 @@ static void recvmsg_from_returns_the_sender_address(void **state)
 	assert_int_equal(cmsgbuf_recvmsg_from(sv[1], (struct sockaddr *)&from, &fromlen, &iov, 1, &b, 0), 1);
 	assert_int_equal(fromlen, alen);
 	assert_memory_equal(&from, &a, alen);
+	expect_rights(&b, sent, 1);
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* As the header says: @addr is ignored without @addrlen, and left as it was. */
+static void recvmsg_from_without_addrlen_leaves_addr_alone(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct sockaddr_un from, untouched;
+	struct cmsgbuf_recv b;
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+	int sv[2], sent[1];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 1);
+	memset(&from, 0xaa, sizeof(from));
+	untouched = from;
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 1);
+	assert_int_equal(cmsgbuf_recvmsg_from(sv[1], (struct sockaddr *)&from, NULL, &iov, 1, &b, 0), 1);
+	assert_memory_equal(&from, &untouched, sizeof(from));
 	expect_rights(&b, sent, 1);
 	close_all(sent, 1);
 	close_pair(sv);
@@ -913,6 +982,106 @@ static void fds_reader_copies_all_or_none(void **state)
 	cmsgbuf_recv_clear(&b);
 }
 
+/* Refused before any iovec is read, and before the held fds are closed. */
+static void recvmsg_with_iovcnt_above_int_max_is_emsgsize(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	char c;
+	struct iovec iov = { &c, 1 };
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recvmsg(-1, &iov, (size_t)INT_MAX + 1, &b, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_true(is_open(fd));
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	cmsgbuf_msg_close_fds(&m);
+}
+
+/* Bytes after the last message, too few for a header: the walk ends there. */
+static void trailing_partial_header_ends_the_walk(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(1), 0x7777, 1);
+	memset(craft.bytes + CMSG_SPACE(1), 0xff, CMSG_LEN(0) - 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(1) + CMSG_LEN(0) - 1, 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.level, 0x7777);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+}
+
+/* A cmsg_len shorter than a header, first or after a message: the walk ends there. */
+static void cmsg_len_below_a_header_ends_the_walk(void **state)
+{
+	const size_t lens[] = { 0, CMSG_LEN(0) - 1 };
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(&craft, 0, sizeof(craft));
+		craft_header(0, lens[i], SOL_SOCKET, SCM_RIGHTS);
+		adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
+		assert_false(cmsgbuf_recv_next(&b, &m));
+		craft_header(0, CMSG_LEN(1), 0x7777, 1);
+		craft_header(CMSG_SPACE(1), lens[i], SOL_SOCKET, SCM_RIGHTS);
+		adopt(&b, craft.bytes, CMSG_SPACE(1) + CMSG_SPACE(sizeof(int)), 0);
+		assert_true(cmsgbuf_recv_next(&b, &m));
+		assert_int_equal(m.level, 0x7777);
+		assert_false(cmsgbuf_recv_next(&b, &m));
+	}
+}
+
+/* Only SOL_SOCKET messages carry fds or credentials, whatever their type number. */
+static void other_levels_carry_no_fds_and_no_credentials(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_ucred cred;
+	struct cmsgbuf_msg m;
+	int fd = installed_fd(), got[1] = { -5 };
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	/* The payloads of an SCM_RIGHTS and of an SCM_CREDENTIALS, at another level. */
+	craft_header(0, CMSG_LEN(sizeof(fd)), IPPROTO_IP, SCM_RIGHTS);
+	memcpy(craft.bytes + CMSG_LEN(0), &fd, sizeof(fd));
+	craft_header(CMSG_SPACE(sizeof(fd)), CMSG_LEN(sizeof(cred)), IPPROTO_IP, CMSGBUF_SCM_CREDENTIALS);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)) + CMSG_SPACE(sizeof(cred)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_msg_fds(&m, got, 1), 0);
+	assert_int_equal(got[0], -5);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	errno = 0;
+	assert_false(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(errno, EINVAL);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(fd));
+	close(fd);
+}
+
+/* A negative number in a rights payload names no fd: clear closes the others only. */
+static void negative_fd_in_rights_is_not_closed(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	int fds[2] = { -1, installed_fd() };
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 2);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fds)), 0);
+	cmsgbuf_recv_clear(&b);
+	assert_false(is_open(fds[1]));
+}
+
 static void adopt_refuses_misaligned_control_and_changes_nothing(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
@@ -981,6 +1150,42 @@ static void adopt_closes_the_previous_undelivered_fds(void **state)
 	assert_false(is_open(fd));
 }
 
+/* Bytes wholly before or wholly after those held: the held fds are closed. */
+static void adopt_of_separate_bytes_closes_the_held_fds(void **state)
+{
+	const size_t half = sizeof(craft.bytes) / 2;
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		size_t held = i ? 0 : half, next = i ? half : 0;
+		int fd = installed_fd();
+
+		memset(&craft, 0, sizeof(craft));
+		craft_rights(held, CMSG_LEN(sizeof(fd)), &fd, 1);
+		adopt(&b, craft.bytes + held, CMSG_SPACE(sizeof(fd)), 0);
+		adopt(&b, craft.bytes + next, CMSG_SPACE(0), 0);
+		assert_false(is_open(fd));
+	}
+	cmsgbuf_recv_clear(&b);
+}
+
+/* A NULL msg_control is no control data, whatever msg_controllen says. */
+static void adopt_of_null_control_empties_the_buffer(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	adopt(&b, NULL, sizeof(craft.bytes), 0);
+	assert_false(is_open(fd));
+	assert_false(cmsgbuf_recv_next(&b, &m));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -991,12 +1196,15 @@ int main(void)
 		cmocka_unit_test(fd_limit_truncates_a_large_buffer),
 		cmocka_unit_test(empty_buffer_reports_truncation_and_gets_no_fd),
 		cmocka_unit_test(next_receive_closes_undelivered_fds),
+		cmocka_unit_test(init_without_usable_space_is_the_empty_buffer),
 		cmocka_unit_test(failed_receive_leaves_the_buffer_empty),
 		cmocka_unit_test(stopping_early_then_clear_closes_the_rest),
 		cmocka_unit_test(resume_after_partial_iteration),
 		cmocka_unit_test(pidfd_is_handed_out_or_closed),
 		cmocka_unit_test(missing_credentials_read_as_none),
+		cmocka_unit_test(uid_or_gid_of_minus_1_reads_as_none),
 		cmocka_unit_test(recvmsg_from_returns_the_sender_address),
+		cmocka_unit_test(recvmsg_from_without_addrlen_leaves_addr_alone),
 		cmocka_unit_test(space_at_any_alignment_holds_what_the_macros_say),
 		cmocka_unit_test(cmsg_len_sized_space_holds_the_fd_on_linux),
 		cmocka_unit_test(unknown_message_is_yielded_as_it_is),
@@ -1005,9 +1213,16 @@ int main(void)
 		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
 		cmocka_unit_test(credentials_reader_checks_the_length_exactly),
 		cmocka_unit_test(fds_reader_copies_all_or_none),
+		cmocka_unit_test(recvmsg_with_iovcnt_above_int_max_is_emsgsize),
+		cmocka_unit_test(trailing_partial_header_ends_the_walk),
+		cmocka_unit_test(cmsg_len_below_a_header_ends_the_walk),
+		cmocka_unit_test(other_levels_carry_no_fds_and_no_credentials),
+		cmocka_unit_test(negative_fd_in_rights_is_not_closed),
 		cmocka_unit_test(adopt_refuses_misaligned_control_and_changes_nothing),
 		cmocka_unit_test(adopt_over_held_bytes_keeps_the_new_fds),
 		cmocka_unit_test(adopt_closes_the_previous_undelivered_fds),
+		cmocka_unit_test(adopt_of_separate_bytes_closes_the_held_fds),
+		cmocka_unit_test(adopt_of_null_control_empties_the_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);
