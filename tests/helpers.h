@@ -4,6 +4,8 @@
 /* What every test program shares: fd accounting, qemu-user, and cmocka's headers. */
 
 #include <dirent.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -81,6 +83,21 @@ static inline int probe_in_child(int (*probe)(void *), void *arg)
 		_exit(probe(arg));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * Writes a struct cmsghdr at @base + @off, as a hostile or careless sender
+ * might: any cmsg_len, any offset (through memcpy, so alignment is free).
+ */
+static inline void write_header(unsigned char *base, size_t off, size_t cmsg_len, int level, int type)
+{
+	struct cmsghdr h;
+
+	memset(&h, 0, sizeof(h));
+	h.cmsg_len = cmsg_len;
+	h.cmsg_level = level;
+	h.cmsg_type = type;
+	memcpy(base + off, &h, sizeof(h));
 }
 
 #endif

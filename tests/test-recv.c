@@ -783,13 +783,7 @@ static union {
 
 static void craft_header(size_t off, size_t cmsg_len, int level, int type)
 {
-	struct cmsghdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.cmsg_len = cmsg_len;
-	h.cmsg_level = level;
-	h.cmsg_type = type;
-	memcpy(craft.bytes + off, &h, sizeof(h));
+	write_header(craft.bytes, off, cmsg_len, level, type);
 }
 
 /* An SCM_RIGHTS header at @off claiming @cmsg_len bytes, then @n fds. */

@@ -17,16 +17,10 @@ static union {
 	unsigned char bytes[1024];
 } buf;
 
-/* Writes a header at @off (aligned), as a hostile or careless sender might. */
+/* A header at @off in buf. */
 static void put_header(size_t off, size_t cmsg_len, int level, int type)
 {
-	struct cmsghdr h;
-
-	memset(&h, 0, sizeof(h));
-	h.cmsg_len = cmsg_len;
-	h.cmsg_level = level;
-	h.cmsg_type = type;
-	memcpy(buf.bytes + off, &h, sizeof(h));
+	write_header(buf.bytes, off, cmsg_len, level, type);
 }
 
 /* How many headers the walker visits in @len bytes of buf. */
