@@ -37,6 +37,7 @@
  * and set errno.
  */
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -61,7 +62,8 @@ extern "C" {
  * CMSGBUF_MAX_FDS is the kernel's SCM_MAX_FD: the most descriptors one
  * sendmsg(2) may carry, across all its SCM_RIGHTS messages.
  * CMSGBUF_SCM_CREDENTIALS is SCM_CREDENTIALS, which the libcs declare only
- * under _GNU_SOURCE.
+ * under _GNU_SOURCE. CMSGBUF_SCM_PIDFD is SCM_PIDFD (Linux 6.5 on), the
+ * received message that carries a pidfd, which older libc headers lack.
  */
 #ifdef __cplusplus
 #define CMSGBUF_HDR_ALIGN alignof(struct cmsghdr)
@@ -73,6 +75,11 @@ extern "C" {
 #define CMSGBUF_SCM_CREDENTIALS SCM_CREDENTIALS
 #else
 #define CMSGBUF_SCM_CREDENTIALS 2
+#endif
+#ifdef SCM_PIDFD
+#define CMSGBUF_SCM_PIDFD SCM_PIDFD
+#else
+#define CMSGBUF_SCM_PIDFD 4
 #endif
 
 /*
@@ -420,7 +427,7 @@ struct cmsgbuf_recv {
 	size_t cap;		/* private: usable bytes from space, at most INT_MAX */
 	unsigned char *data;	/* private: the control data received or adopted */
 	size_t len;		/* private: its length */
-	size_t next;		/* private: offset of the next message to yield */
+	size_t next;		/* private: where the walk goes on: a header not yet checked, or len */
 	int flags;		/* private: msg_flags of the receive */
 };
 
@@ -507,9 +514,10 @@ bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
  * malformed header (cmsg_len below a header's size) ends the walk; nothing
  * after it is yielded.
  *
- * Return: true with @out filled; false when no message is left.
+ * Return: true with @out filled; false when no message is left (then @out
+ * is zeroed: level 0, type 0, no payload).
  */
-bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
+CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
 
 /**
  * cmsgbuf_recv_truncated() - did the kernel set MSG_CTRUNC?
@@ -520,7 +528,7 @@ bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
  * module), however large the space. Either way descriptors are missing:
  * treat it as an error, and still clear @b to close those that arrived.
  */
-bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
+CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 
 /**
  * cmsgbuf_recv_flags() - msg_flags of the receive (MSG_TRUNC, MSG_EOR, ...)
@@ -552,7 +560,7 @@ void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
  * only when n <= @max; otherwise @fds is untouched (close them all with
  * cmsgbuf_msg_close_fds()). Either way they are the caller's.
  */
-size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
+CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
 
 /* cmsgbuf_msg_close_fds() - close every descriptor cmsgbuf_msg_fds() counts. */
 void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
@@ -567,7 +575,7 @@ void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
  * untouched. The kernel sends credentials even when it has none (see
  * cmsgbuf_ucred_none()).
  */
-bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);
+CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);
 
 /**
  * cmsgbuf_ucred_none() - do received credentials say "no credentials"?
@@ -715,6 +723,69 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 		return CMSGBUF_PRIVATE_NULL;
 	off += clen + pad;
 	return cmsgbuf_first(base + off, len - off);
+}
+
+/*
+ * The receive walk. b->next is where the walk goes on; the header there is
+ * checked as the walker checks one (cmsgbuf_first()), with one repair: a
+ * header whose cmsg_len runs past the end (other kernels report truncation
+ * so; adopted bytes may hold anything) is cut to the bytes there, so that the
+ * whole descriptors of a cut last message are still handed out, not lost.
+ * The data is aligned (cmsgbuf_recv_init() and cmsgbuf_recv_adopt() see to
+ * it), and so is every header the walk reaches.
+ */
+CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out)
+{
+	size_t off = b->next, left = b->len - off, clen, pad;
+	struct cmsghdr *c;
+
+	/* @out is always written: the end reads as an empty message. */
+	memset(out, 0, sizeof(*out));
+	b->next = b->len;
+	if (off >= b->len || left < sizeof(struct cmsghdr))
+		return false;
+	c = (struct cmsghdr *)(void *)(b->data + off);
+	clen = c->cmsg_len;
+	if (clen < CMSG_LEN(0))
+		return false;
+	if (clen > left) {
+		clen = left;
+		c->cmsg_len = (socklen_t)clen;	/* at most INT_MAX: fits musl's socklen_t */
+	}
+	out->level = c->cmsg_level;
+	out->type = c->cmsg_type;
+	out->data = b->data + off + CMSG_LEN(0);
+	out->len = clen - CMSG_LEN(0);
+	pad = -clen & (CMSG_ALIGN(1) - 1);
+	if (pad <= left - clen)
+		b->next = off + clen + pad;
+	return true;
+}
+
+CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
+{
+	return (b->flags & MSG_CTRUNC) != 0;
+}
+
+CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max)
+{
+	size_t n = m->len / sizeof(int);
+
+	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD))
+		return 0;
+	if (fds && n && n <= max)
+		memcpy(fds, m->data, n * sizeof(int));
+	return n;
+}
+
+CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)
+{
+	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred)) {
+		errno = EINVAL;
+		return false;
+	}
+	memcpy(cred, m->data, sizeof(*cred));
+	return true;
 }
 
 #ifdef __cplusplus

@@ -591,7 +591,7 @@ static void pidfd_is_handed_out_or_closed(void **state)
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_PIDFD_SPACE)];
 	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], before, pidfd, one = 1;
+	int sv[2], before, pidfd = -1, one = 1;
 
 	(void)state;
 	pair(SOCK_SEQPACKET, sv);
