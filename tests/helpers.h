@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -83,6 +84,17 @@ static inline int probe_in_child(int (*probe)(void *), void *arg)
 		_exit(probe(arg));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Do fds @sent and @received refer to the same open file (st_dev, st_ino)? */
+static inline void assert_same_file(int sent, int received)
+{
+	struct stat a, b;
+
+	assert_int_equal(fstat(sent, &a), 0);
+	assert_int_equal(fstat(received, &b), 0);
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		fail_msg("fd %d received for fd %d is another file", received, sent);
 }
 
 /*

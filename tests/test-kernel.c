@@ -103,16 +103,6 @@ static void open_files(int *fds, size_t n)
 	}
 }
 
-static void assert_same_file(int sent, int received)
-{
-	struct stat a, b;
-
-	assert_int_equal(fstat(sent, &a), 0);
-	assert_int_equal(fstat(received, &b), 0);
-	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-		fail_msg("fd %d received for fd %d is another file", received, sent);
-}
-
 static bool ipv6_loopback_configured(void)
 {
 	FILE *f = fopen("/proc/net/if_inet6", "re");
