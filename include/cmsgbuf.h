@@ -739,15 +739,13 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	size_t off = b->next, left = b->len - off, clen, pad;
 	struct cmsghdr *c;
 
-	/* @out is always written: the end reads as an empty message. */
-	memset(out, 0, sizeof(*out));
 	b->next = b->len;
 	if (off >= b->len || left < sizeof(struct cmsghdr))
-		return false;
+		goto end;
 	c = (struct cmsghdr *)(void *)(b->data + off);
 	clen = c->cmsg_len;
 	if (clen < CMSG_LEN(0))
-		return false;
+		goto end;
 	if (clen > left) {
 		clen = left;
 		c->cmsg_len = (socklen_t)clen;	/* at most INT_MAX: fits musl's socklen_t */
@@ -760,6 +758,10 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	if (pad <= left - clen)
 		b->next = off + clen + pad;
 	return true;
+end:
+	/* @out is always written, so no caller reads it uninitialised. */
+	memset(out, 0, sizeof(*out));
+	return false;
 }
 
 CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)

@@ -827,6 +827,30 @@ static void unknown_message_is_yielded_as_it_is(void **state)
 	cmsgbuf_recv_clear(&b);
 }
 
+/* At the end of the walk the message is zeroed, not left as it was. */
+static void end_of_walk_zeroes_the_message(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m = { 1, 2, &m, 3 };
+
+	(void)state;
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.level, 0);
+	assert_int_equal(m.type, 0);
+	assert_null(m.data);
+	assert_int_equal(m.len, 0);
+	/* and after a malformed header (cmsg_len below a header's size) */
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(0) - 1, 0x7777, 9);
+	adopt(&b, craft.bytes, CMSG_SPACE(0), 0);
+	m.level = 1;
+	m.len = 3;
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.level, 0);
+	assert_int_equal(m.len, 0);
+	cmsgbuf_recv_clear(&b);
+}
+
 /* The last cmsg_len runs past the received length: clamped, its fds kept. */
 static void cmsg_len_past_the_end_is_clamped(void **state)
 {
@@ -1173,6 +1197,7 @@ int main(void)
 		cmocka_unit_test(space_at_any_alignment_holds_what_the_macros_say),
 		cmocka_unit_test(cmsg_len_sized_space_holds_the_fd_on_linux),
 		cmocka_unit_test(unknown_message_is_yielded_as_it_is),
+		cmocka_unit_test(end_of_walk_zeroes_the_message),
 		cmocka_unit_test(cmsg_len_past_the_end_is_clamped),
 		cmocka_unit_test(six_byte_rights_payload_hands_out_its_whole_fd),
 		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
