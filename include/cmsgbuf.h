@@ -543,7 +543,7 @@ int cmsgbuf_recv_flags(const struct cmsgbuf_recv *b);
  * Descriptors of messages already yielded are the caller's and stay open.
  * Afterwards @b holds no message, is not truncated, and keeps its space.
  */
-void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
+CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 
 /**
  * cmsgbuf_msg_fds() - the descriptors a received message carries
@@ -762,6 +762,19 @@ end:
 	/* @out is always written, so no caller reads it uninitialised. */
 	memset(out, 0, sizeof(*out));
 	return false;
+}
+
+/* Once the walk has ended, as it has after a full iteration, no call is left. */
+CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
+{
+	struct cmsgbuf_msg m;
+
+	while (cmsgbuf_recv_next(b, &m))
+		cmsgbuf_msg_close_fds(&m);
+	b->data = CMSGBUF_PRIVATE_NULL;
+	b->len = 0;
+	b->next = 0;
+	b->flags = 0;
 }
 
 CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)

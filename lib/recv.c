@@ -9,8 +9,9 @@
  * they were yielded. So clear() closes the descriptors from next on, and
  * yielding a message is the one step that moves descriptors to the caller.
  *
- * The walk itself, cmsgbuf_recv_next(), and the readers of a message are
- * inline in cmsgbuf.h; what stays here owns descriptors or makes syscalls.
+ * The walk itself, cmsgbuf_recv_next(), cmsgbuf_recv_clear() and the
+ * readers of a message are inline in cmsgbuf.h; what stays here makes
+ * syscalls or decides what a receive or an adoption owns.
  */
 
 #include <errno.h>
@@ -61,15 +62,6 @@ static void close_fds(const struct cmsgbuf_msg *m)
 	}
 }
 
-CMSGBUF_PUBLIC void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
-{
-	struct cmsgbuf_msg m;
-
-	while (cmsgbuf_recv_next(b, &m))
-		close_fds(&m);
-	take(b, NULL, 0, 0);
-}
-
 CMSGBUF_PUBLIC int cmsgbuf_recv_flags(const struct cmsgbuf_recv *b)
 {
 	/* The kernel echoes MSG_CMSG_CLOEXEC, which cmsgbuf added, not the caller. */
@@ -100,9 +92,20 @@ CMSGBUF_PUBLIC bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msgh
 	return true;
 }
 
-CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
-					    const struct iovec *iov, size_t iovcnt,
-					    struct cmsgbuf_recv *b, int flags)
+/*
+ * Closes what @b still owns and empties it; out of line, so that a receive
+ * into a buffer already walked to its end (the usual case) spends nothing on
+ * the walk, not even registers.
+ */
+static CMSGBUF_COLD void clear_owned(struct cmsgbuf_recv *b)
+{
+	cmsgbuf_recv_clear(b);
+}
+
+/* cmsgbuf_recvmsg_from() and cmsgbuf_recvmsg(), each with its own copy. */
+static CMSGBUF_ALWAYS_INLINE ssize_t
+receive(int fd, struct sockaddr *addr, socklen_t *addrlen, const struct iovec *iov, size_t iovcnt,
+	struct cmsgbuf_recv *b, int flags)
 {
 	struct msghdr mh;
 	ssize_t n;
@@ -113,7 +116,8 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, sockl
 		return -1;
 	}
 	/* The kernel writes into the same space: close what it still names first. */
-	cmsgbuf_recv_clear(b);
+	if (b->next < b->len)
+		clear_owned(b);
 	memset(&mh, 0, sizeof(mh));
 	if (addr && addrlen) {
 		mh.msg_name = addr;
@@ -124,18 +128,27 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, sockl
 	mh.msg_control = b->space;
 	mh.msg_controllen = b->cap;
 	n = recvmsg(fd, &mh, flags | MSG_CMSG_CLOEXEC);
-	if (n < 0)
+	if (n < 0) {
+		take(b, NULL, 0, 0);
 		return -1;
+	}
 	if (addr && addrlen)
 		*addrlen = mh.msg_namelen;
 	take(b, mh.msg_control, mh.msg_controllen, mh.msg_flags);
 	return n;
 }
 
+CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
+					    const struct iovec *iov, size_t iovcnt,
+					    struct cmsgbuf_recv *b, int flags)
+{
+	return receive(fd, addr, addrlen, iov, iovcnt, b, flags);
+}
+
 CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
 				       struct cmsgbuf_recv *b, int flags)
 {
-	return cmsgbuf_recvmsg_from(fd, NULL, NULL, iov, iovcnt, b, flags);
+	return receive(fd, NULL, NULL, iov, iovcnt, b, flags);
 }
 
 CMSGBUF_PUBLIC void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
@@ -145,6 +158,7 @@ CMSGBUF_PUBLIC void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
 
 /* The exported copies of the receive side's inline functions of cmsgbuf.h. */
 extern inline bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
+extern inline void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 extern inline bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 extern inline size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
 extern inline bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);

@@ -523,6 +523,40 @@ static void failed_receive_leaves_the_buffer_empty(void **state)
 	close_pair(sv);
 }
 
+/* The walk had ended, so the receive closes nothing first; it must still forget the last one. */
+static void failed_receive_after_a_full_walk_forgets_the_last_receive(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	char c;
+	struct iovec iov = { &c, 1 };
+	int sv[2], sent[8], got[8], before;
+	size_t n;
+
+	(void)state;
+	if (!truncation_is_observable(SOCK_DGRAM))
+		return;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 8);
+	before = open_fd_count();
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], sent, 8);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_truncated(&b));
+	n = next_rights(&b, got, 8);
+	close_all(got, n);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_recvmsg(sv[1], &iov, 1, &b, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_false(cmsgbuf_recv_truncated(&b));
+	assert_int_equal(cmsgbuf_recv_flags(&b), 0);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_fd_count(before, "after the failed receive");
+	close_all(sent, 8);
+	close_pair(sv);
+}
+
 static void stopping_early_then_clear_closes_the_rest(void **state)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(2))];
@@ -1187,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(empty_buffer_reports_truncation_and_gets_no_fd),
 		cmocka_unit_test(next_receive_closes_undelivered_fds),
 		cmocka_unit_test(failed_receive_leaves_the_buffer_empty),
+		cmocka_unit_test(failed_receive_after_a_full_walk_forgets_the_last_receive),
 		cmocka_unit_test(stopping_early_then_clear_closes_the_rest),
 		cmocka_unit_test(resume_after_partial_iteration),
 		cmocka_unit_test(pidfd_is_handed_out_or_closed),
