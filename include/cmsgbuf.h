@@ -656,7 +656,7 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 
 	p = b->base + b->len;
 	memset(&h, 0, sizeof(h));	/* and so any padding member of the header */
-	h.cmsg_len = CMSG_LEN(msg.len);
+	h.cmsg_len = (socklen_t)CMSG_LEN(msg.len);	/* at most INT_MAX: fits musl's socklen_t */
 	h.cmsg_level = msg.level;
 	h.cmsg_type = msg.type;
 	memcpy(p, &h, sizeof(h));

@@ -1,9 +1,10 @@
 #!/bin/sh
 # test-header INCLUDEDIR SRCDIR: cmsgbuf.h is self-contained and warning-free.
-# test-header.c (which includes only cmsgbuf.h) compiles as C11 with gcc and
-# clang, and test-header-cxx.cpp as C++11 with g++ and clang++, each with
-# warnings as errors, -Wpedantic and the stricter warnings users turn on
-# (not -Wold-style-cast: a C header cannot use C++ casts).
+# test-header.c (which includes only cmsgbuf.h) compiles as C11 with gcc,
+# clang and musl-gcc (musl's struct msghdr and cmsghdr have other field
+# types than glibc's), and test-header-cxx.cpp as C++11 with g++ and
+# clang++, each with warnings as errors, -Wpedantic and the stricter warnings
+# users turn on (not -Wold-style-cast: a C header cannot use C++ casts).
 # A compiler that is not installed is reported and left out; none at all skips.
 set -eu
 inc=$1 src=$2
@@ -26,7 +27,7 @@ try() {
 	fi
 }
 
-for cc in gcc clang; do
+for cc in gcc clang musl-gcc; do
 	try $cc -std=c11 $common -Wstrict-prototypes -Wmissing-prototypes "$src/test-header.c"
 done
 for cxx in g++ clang++; do
