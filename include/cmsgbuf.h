@@ -47,6 +47,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <unistd.h>
 #include <netinet/in.h>
 
 #ifdef __cplusplus
@@ -99,6 +100,16 @@ extern "C" {
 #define CMSGBUF_PRIVATE_NULL nullptr
 #else
 #define CMSGBUF_PRIVATE_NULL NULL
+#endif
+/*
+ * private: @v as the type of @field, which differs between libcs (struct
+ * msghdr's msg_iovlen is a size_t in glibc, an int in musl), so that the
+ * inline code converts without warnings on either
+ */
+#if defined(__GNUC__)
+#define CMSGBUF_PRIVATE_AS(field, v) ((__typeof__(field))(v))
+#else
+#define CMSGBUF_PRIVATE_AS(field, v) (v)
 #endif
 
 /**
@@ -289,8 +300,8 @@ CMSGBUF_INLINE size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);
  * one (sizeof(sa_family_t)) apart. cmsgbuf_sendmsg_any() takes any address,
  * or NULL for none.
  */
-ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
-			const struct cmsgbuf_send *b, int flags);
+CMSGBUF_INLINE ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				       const struct cmsgbuf_send *b, int flags);
 ssize_t cmsgbuf_sendmsg_v4(int fd, const struct sockaddr_in *addr,
 			   const struct iovec *iov, size_t iovcnt,
 			   const struct cmsgbuf_send *b, int flags);
@@ -465,13 +476,13 @@ void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
  * Return: what recvmsg(2) returns, with errno as it sets it (EMSGSIZE when
  * @iovcnt exceeds INT_MAX).
  */
-ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
-			     const struct iovec *iov, size_t iovcnt,
-			     struct cmsgbuf_recv *b, int flags);
+CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
+					    const struct iovec *iov, size_t iovcnt,
+					    struct cmsgbuf_recv *b, int flags);
 
 /* cmsgbuf_recvmsg() - cmsgbuf_recvmsg_from() without the sender's address. */
-ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
-			struct cmsgbuf_recv *b, int flags);
+CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				       struct cmsgbuf_recv *b, int flags);
 
 /**
  * cmsgbuf_recv_adopt() - take over the control data of the caller's own receive
@@ -563,7 +574,7 @@ CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
 
 /* cmsgbuf_msg_close_fds() - close every descriptor cmsgbuf_msg_fds() counts. */
-void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
+CMSGBUF_INLINE void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
 
 /**
  * cmsgbuf_msg_credentials() - the credentials of an SCM_CREDENTIALS message
@@ -693,6 +704,30 @@ CMSGBUF_INLINE size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b)
 }
 
 /*
+ * The common send, without an address, through a libc whose sendmsg() takes
+ * every buffer push builds. Where cmsg_len is narrower than the kernel's
+ * (musl on 64-bit), cmsgbuf_sendmsg_any() knows the libc's limits; it also
+ * sets errno for an @iovcnt too large.
+ */
+CMSGBUF_INLINE ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				       const struct cmsgbuf_send *b, int flags)
+{
+	struct msghdr mh;
+
+	if (sizeof(((struct cmsghdr *)CMSGBUF_PRIVATE_NULL)->cmsg_len) < sizeof(size_t) ||
+	    iovcnt > INT_MAX)
+		return cmsgbuf_sendmsg_any(fd, CMSGBUF_PRIVATE_NULL, 0, iov, iovcnt, b, flags);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = CMSGBUF_PRIVATE_AS(mh.msg_iovlen, iovcnt);
+	if (b && b->len) {
+		mh.msg_control = b->base;
+		mh.msg_controllen = CMSGBUF_PRIVATE_AS(mh.msg_controllen, b->len);
+	}
+	return sendmsg(fd, &mh, flags);
+}
+
+/*
  * The walker's bounds are offsets compared with the bytes left, never
  * pointer sums, so no cmsg_len can make them wrap. A header is only read
  * once its start is known to be aligned and its fixed part inside.
@@ -777,6 +812,49 @@ CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
 	b->flags = 0;
 }
 
+CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
+					    const struct iovec *iov, size_t iovcnt,
+					    struct cmsgbuf_recv *b, int flags)
+{
+	struct msghdr mh;
+	ssize_t n;
+
+	/* musl's msg_iovlen is an int; the kernel refuses more than IOV_MAX anyway. */
+	if (iovcnt > INT_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	/* The kernel writes into the same space: close what it still names first. */
+	cmsgbuf_recv_clear(b);
+	memset(&mh, 0, sizeof(mh));
+	if (addr && addrlen) {
+		mh.msg_name = addr;
+		mh.msg_namelen = *addrlen;
+	}
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = CMSGBUF_PRIVATE_AS(mh.msg_iovlen, iovcnt);
+	mh.msg_control = b->space;
+	mh.msg_controllen = CMSGBUF_PRIVATE_AS(mh.msg_controllen, b->cap);
+	n = recvmsg(fd, &mh, flags | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	if (addr && addrlen)
+		*addrlen = mh.msg_namelen;
+	if (mh.msg_controllen) {
+		b->data = b->space;
+		b->len = mh.msg_controllen;
+	}
+	b->flags = mh.msg_flags;
+	return n;
+}
+
+CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				       struct cmsgbuf_recv *b, int flags)
+{
+	return cmsgbuf_recvmsg_from(fd, CMSGBUF_PRIVATE_NULL, CMSGBUF_PRIVATE_NULL, iov, iovcnt, b,
+				    flags);
+}
+
 CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
 {
 	return (b->flags & MSG_CTRUNC) != 0;
@@ -791,6 +869,21 @@ CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, siz
 	if (fds && n && n <= max)
 		memcpy(fds, m->data, n * sizeof(int));
 	return n;
+}
+
+/* For a message without descriptors, as most are, a test and no call. */
+CMSGBUF_INLINE void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
+{
+	size_t n = cmsgbuf_msg_fds(m, CMSGBUF_PRIVATE_NULL, 0);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		memcpy(&fd, (const unsigned char *)m->data + i * sizeof(int), sizeof(fd));
+		/* Linux frees the descriptor even when close() fails (EINTR). */
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)

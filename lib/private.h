@@ -16,15 +16,6 @@
 #define CMSGBUF_PUBLIC
 #endif
 
-/* Hints for the hot paths of a receive; without them the code is the same, only slower. */
-#if defined(__GNUC__)
-#define CMSGBUF_ALWAYS_INLINE inline __attribute__((always_inline))
-#define CMSGBUF_COLD __attribute__((noinline, cold))
-#else
-#define CMSGBUF_ALWAYS_INLINE inline
-#define CMSGBUF_COLD
-#endif
-
 /*
  * The bytes to skip from @space to the first address aligned for struct
  * cmsghdr, where a buffer's usable part starts; 0 for NULL.

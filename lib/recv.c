@@ -9,9 +9,9 @@
  * they were yielded. So clear() closes the descriptors from next on, and
  * yielding a message is the one step that moves descriptors to the caller.
  *
- * The walk itself, cmsgbuf_recv_next(), cmsgbuf_recv_clear() and the
- * readers of a message are inline in cmsgbuf.h; what stays here makes
- * syscalls or decides what a receive or an adoption owns.
+ * The receive, the walk (cmsgbuf_recv_next()), cmsgbuf_recv_clear() and the
+ * readers of a message are inline in cmsgbuf.h; what stays here sets a
+ * buffer up or hands it control data the caller received.
  */
 
 #include <errno.h>
@@ -47,21 +47,6 @@ static void take(struct cmsgbuf_recv *b, void *data, size_t len, int flags)
 	b->next = 0;
 }
 
-static void close_fds(const struct cmsgbuf_msg *m)
-{
-	const unsigned char *p = m->data;
-	size_t n = cmsgbuf_msg_fds(m, NULL, 0);
-
-	for (size_t i = 0; i < n; i++) {
-		int fd;
-
-		memcpy(&fd, p + i * sizeof(int), sizeof(fd));
-		/* Linux frees the descriptor even when close() fails (EINTR). */
-		if (fd >= 0)
-			close(fd);
-	}
-}
-
 CMSGBUF_PUBLIC int cmsgbuf_recv_flags(const struct cmsgbuf_recv *b)
 {
 	/* The kernel echoes MSG_CMSG_CLOEXEC, which cmsgbuf added, not the caller. */
@@ -92,73 +77,15 @@ CMSGBUF_PUBLIC bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msgh
 	return true;
 }
 
-/*
- * Closes what @b still owns and empties it; out of line, so that a receive
- * into a buffer already walked to its end (the usual case) spends nothing on
- * the walk, not even registers.
- */
-static CMSGBUF_COLD void clear_owned(struct cmsgbuf_recv *b)
-{
-	cmsgbuf_recv_clear(b);
-}
-
-/* cmsgbuf_recvmsg_from() and cmsgbuf_recvmsg(), each with its own copy. */
-static CMSGBUF_ALWAYS_INLINE ssize_t
-receive(int fd, struct sockaddr *addr, socklen_t *addrlen, const struct iovec *iov, size_t iovcnt,
-	struct cmsgbuf_recv *b, int flags)
-{
-	struct msghdr mh;
-	ssize_t n;
-
-	/* musl's msg_iovlen is an int; the kernel refuses more than IOV_MAX anyway. */
-	if (iovcnt > INT_MAX) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	/* The kernel writes into the same space: close what it still names first. */
-	if (b->next < b->len)
-		clear_owned(b);
-	memset(&mh, 0, sizeof(mh));
-	if (addr && addrlen) {
-		mh.msg_name = addr;
-		mh.msg_namelen = *addrlen;
-	}
-	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
-	mh.msg_iovlen = iovcnt;
-	mh.msg_control = b->space;
-	mh.msg_controllen = b->cap;
-	n = recvmsg(fd, &mh, flags | MSG_CMSG_CLOEXEC);
-	if (n < 0) {
-		take(b, NULL, 0, 0);
-		return -1;
-	}
-	if (addr && addrlen)
-		*addrlen = mh.msg_namelen;
-	take(b, mh.msg_control, mh.msg_controllen, mh.msg_flags);
-	return n;
-}
-
-CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
-					    const struct iovec *iov, size_t iovcnt,
-					    struct cmsgbuf_recv *b, int flags)
-{
-	return receive(fd, addr, addrlen, iov, iovcnt, b, flags);
-}
-
-CMSGBUF_PUBLIC ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
-				       struct cmsgbuf_recv *b, int flags)
-{
-	return receive(fd, NULL, NULL, iov, iovcnt, b, flags);
-}
-
-CMSGBUF_PUBLIC void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
-{
-	close_fds(m);
-}
-
 /* The exported copies of the receive side's inline functions of cmsgbuf.h. */
 extern inline bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
 extern inline void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
+extern inline ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
+					   const struct iovec *iov, size_t iovcnt,
+					   struct cmsgbuf_recv *b, int flags);
+extern inline ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				      struct cmsgbuf_recv *b, int flags);
 extern inline bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 extern inline size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
+extern inline void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
 extern inline bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);

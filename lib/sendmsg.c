@@ -1,5 +1,7 @@
 /*
- * The sendmsg(2) wrappers: one msghdr filler, five address flavours.
+ * The sendmsg(2) wrappers: one msghdr filler, five address flavours. The
+ * common one, cmsgbuf_sendmsg(), has an inline fast path in cmsgbuf.h that
+ * comes here whenever the libc needs what is done here.
  */
 
 #include <errno.h>
@@ -49,11 +51,9 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, 
 	return sendmsg(fd, &mh, flags);
 }
 
-CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
-			const struct cmsgbuf_send *b, int flags)
-{
-	return cmsgbuf_sendmsg_any(fd, NULL, 0, iov, iovcnt, b, flags);
-}
+/* The exported copy of the inline cmsgbuf_sendmsg() of cmsgbuf.h. */
+extern inline ssize_t cmsgbuf_sendmsg(int fd, const struct iovec *iov, size_t iovcnt,
+				      const struct cmsgbuf_send *b, int flags);
 
 CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_v4(int fd, const struct sockaddr_in *addr,
 			   const struct iovec *iov, size_t iovcnt,
