@@ -107,8 +107,24 @@ static BENCH_NOINLINE void bench_op_e2e_fd_creds_hand(void *p)
 	close(c->got_fd);
 }
 
+/*
+ * The noise floor: the hand-written loop in both columns. Its ratio would be
+ * 1.000 on a quiet machine; how far it strays says how far apart two equal
+ * sides measure, which is the size of difference e2e_fd_creds can resolve.
+ */
+static BENCH_NOINLINE void bench_op_e2e_noise_cmsgbuf(void *p)
+{
+	bench_op_e2e_fd_creds_hand(p);
+}
+
+static BENCH_NOINLINE void bench_op_e2e_noise_hand(void *p)
+{
+	bench_op_e2e_fd_creds_hand(p);
+}
+
 static const struct bench_op ops[] = {
 	BENCH_OP(e2e_fd_creds, 1, NULL, true),
+	BENCH_OP(e2e_noise, 1, NULL, true),
 };
 
 int main(int argc, char **argv)

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #define BATCH_NS 2000000.0	/* calibrate batches to at least 2 ms */
-#define MAX_ROUNDS 101
+#define MAX_ROUNDS 1001
 
 void bench_fail(const char *what)
 {
@@ -98,7 +98,7 @@ static bool wanted(const char *name, int argc, char **argv)
 int bench_main(int argc, char **argv, const struct bench_op *ops, size_t n, void *ctx)
 {
 	const char *env = getenv("BENCH_ROUNDS");
-	int rounds = env ? atoi(env) : 21;
+	int rounds = env ? atoi(env) : 101;
 
 	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
 		for (size_t i = 0; i < n; i++)
