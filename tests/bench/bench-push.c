@@ -41,6 +41,8 @@ struct ctx {
 	SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE) two;
 	struct cmsgbuf_send two_b;	/* initialised once, cleared by each call */
 	SPACE(UDP_BATCH_SPACE) udp_batch;
+	bool keep;			/* the *_stack operations copy their bytes to kept */
+	SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE) kept;
 };
 
 static void done_cmsgbuf(struct ctx *c, const struct cmsgbuf_send *b)
@@ -175,6 +177,109 @@ static BENCH_NOINLINE void bench_op_extend_udp_4_hand(void *p)
 	bench_escape(c->mh.msg_control);
 }
 
+/*
+ * The *_stack operations build the buffer where most senders do: in a local
+ * array of the sending function (cmsgbuf: the documented
+ * unsigned char space[CMSGBUF_SPACE(...)]; by hand: an array aligned for
+ * struct cmsghdr), with a local struct msghdr. There the compiler knows the
+ * array's address and size, so cmsgbuf's alignment and room checks cost
+ * nothing; the operations above pass the space behind a pointer, where they
+ * must run.
+ */
+static inline void done_stack(struct ctx *c, void *control, size_t len)
+{
+	struct msghdr mh = { .msg_control = control, .msg_controllen = len };
+
+	bench_escape(&mh);
+	bench_escape(control);
+	/* The array dies with the call: main() needs a copy to compare. */
+	if (c->keep) {
+		memcpy(c->kept.bytes, control, len);
+		c->mh.msg_control = c->kept.bytes;
+		c->mh.msg_controllen = len;
+	}
+}
+
+/* The hand-written start: a zeroed aligned local array, and CMSG_FIRSTHDR(). */
+#define HAND_STACK_START(mh, buf)                        \
+	memset((buf).bytes, 0, sizeof((buf).bytes));     \
+	(mh).msg_control = (buf).bytes;                  \
+	(mh).msg_controllen = sizeof((buf).bytes)
+
+static BENCH_NOINLINE void bench_op_push_rights_1_stack_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(c->fds, 1)))
+		bench_fail("push of rights");
+	done_stack(c, cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b));
+}
+
+static BENCH_NOINLINE void bench_op_push_rights_1_stack_hand(void *p)
+{
+	struct ctx *c = p;
+	SPACE(CMSGBUF_RIGHTS_SPACE(1)) buf;
+	struct msghdr mh = { 0 };
+
+	HAND_STACK_START(mh, buf);
+	fill(CMSG_FIRSTHDR(&mh), SOL_SOCKET, SCM_RIGHTS, c->fds, sizeof(int));
+	done_stack(c, mh.msg_control, mh.msg_controllen);
+}
+
+static BENCH_NOINLINE void bench_op_push_credentials_stack_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_credentials(&c->cred)))
+		bench_fail("push of credentials");
+	done_stack(c, cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b));
+}
+
+static BENCH_NOINLINE void bench_op_push_credentials_stack_hand(void *p)
+{
+	struct ctx *c = p;
+	SPACE(CMSGBUF_CREDENTIALS_SPACE) buf;
+	struct msghdr mh = { 0 };
+
+	HAND_STACK_START(mh, buf);
+	fill(CMSG_FIRSTHDR(&mh), SOL_SOCKET, SCM_CREDENTIALS, &c->cred, sizeof(c->cred));
+	done_stack(c, mh.msg_control, mh.msg_controllen);
+}
+
+static BENCH_NOINLINE void bench_op_push_two_stack_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE)];
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(c->fds, 1)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_credentials(&c->cred)))
+		bench_fail("push of two messages");
+	done_stack(c, cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b));
+}
+
+static BENCH_NOINLINE void bench_op_push_two_stack_hand(void *p)
+{
+	struct ctx *c = p;
+	SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE) buf;
+	struct msghdr mh = { 0 };
+	struct cmsghdr *h;
+
+	HAND_STACK_START(mh, buf);
+	h = CMSG_FIRSTHDR(&mh);
+	fill(h, SOL_SOCKET, SCM_RIGHTS, c->fds, sizeof(int));
+	h = CMSG_NXTHDR(&mh, h);
+	fill(h, SOL_SOCKET, SCM_CREDENTIALS, &c->cred, sizeof(c->cred));
+	done_stack(c, mh.msg_control, mh.msg_controllen);
+}
+
 static const struct bench_op ops[] = {
 	BENCH_OP(push_rights_1, 1, NULL, false),
 	BENCH_OP(push_rights_16, 1, NULL, false),
@@ -182,6 +287,9 @@ static const struct bench_op ops[] = {
 	BENCH_OP(push_credentials, 1, NULL, false),
 	BENCH_OP(push_two_clear, 1, NULL, false),
 	BENCH_OP(extend_udp_4, 1, NULL, false),
+	BENCH_OP(push_rights_1_stack, 1, NULL, false),
+	BENCH_OP(push_credentials_stack, 1, NULL, false),
+	BENCH_OP(push_two_stack, 1, NULL, false),
 };
 
 /* Both sides of @op, run on a dirtied buffer, must leave the same bytes. */
@@ -218,7 +326,9 @@ int main(int argc, char **argv)
 	c.ttl = 64;
 	c.tos = 0x10;
 	c.gso = 1400;
+	c.keep = true;
 	for (size_t i = 0; i < n; i++)
 		same_bytes(&ops[i], &c);
+	c.keep = false;
 	return bench_main(argc, argv, ops, n, &c);
 }
