@@ -50,30 +50,35 @@ enum { ROW_RIGHTS, ROW_CREDENTIALS };
 _Static_assert(1u << ROW_CREDENTIALS == CMSGBUF_PRIVATE_ONCE_CREDENTIALS,
 	       "the inline push marks credentials with this row's once bit");
 
+/*
+ * The lookup is linear, so rows come in the order senders push them most:
+ * descriptors and credentials, then what UDP senders pass with every
+ * datagram (segmentation, source address, ECN, hop limit), then the rest.
+ * The catch-all for SOL_SOCKET must come after every SOL_SOCKET row.
+ */
 static const struct cmsgbuf_kind kinds[] = {
 	[ROW_RIGHTS] = { "SCM_RIGHTS", SOL_SOCKET, SCM_RIGHTS, CMSGBUF_SHAPE_FDS, 0, false, 0, 0, false },
 	[ROW_CREDENTIALS] = { "SCM_CREDENTIALS", SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, CMSGBUF_SHAPE_EXACT,
 			      sizeof(struct cmsgbuf_ucred), false, 0, 0, true },
+	{ "UDP_SEGMENT", SOL_UDP, UDP_SEGMENT, CMSGBUF_SHAPE_EXACT, sizeof(unsigned short), false, 0, 0, true },
+	{ "IP_PKTINFO", IPPROTO_IP, IP_PKTINFO, CMSGBUF_SHAPE_EXACT, sizeof(struct in_pktinfo), false, 0, 0, true },
+	{ "IPV6_PKTINFO", IPPROTO_IPV6, IPV6_PKTINFO, CMSGBUF_SHAPE_AT_LEAST,
+	  sizeof(struct in6_pktinfo), false, 0, 0, true },
+	{ "IP_TOS", IPPROTO_IP, IP_TOS, CMSGBUF_SHAPE_INT_OR_BYTE, 0, true, 0, 255, true },
+	{ "IPV6_TCLASS", IPPROTO_IPV6, IPV6_TCLASS, CMSGBUF_SHAPE_EXACT, sizeof(int), true, -1, 255, true },
+	{ "IP_TTL", IPPROTO_IP, IP_TTL, CMSGBUF_SHAPE_EXACT, sizeof(int), true, 1, 255, true },
+	{ "IPV6_HOPLIMIT", IPPROTO_IPV6, IPV6_HOPLIMIT, CMSGBUF_SHAPE_EXACT, sizeof(int), true, -1, 255, true },
+	{ "IPV6_DONTFRAG", IPPROTO_IPV6, IPV6_DONTFRAG, CMSGBUF_SHAPE_EXACT, sizeof(int), true, 0, 1, true },
 	{ "SO_MARK", SOL_SOCKET, SO_MARK, CMSGBUF_SHAPE_EXACT, sizeof(unsigned int), false, 0, 0, true },
 	{ "SO_PRIORITY", SOL_SOCKET, SO_PRIORITY, CMSGBUF_SHAPE_EXACT, sizeof(unsigned int), false, 0, 0, true },
+	{ "SCM_TXTIME", SOL_SOCKET, SCM_TXTIME, CMSGBUF_SHAPE_EXACT, sizeof(unsigned long long), false, 0, 0, true },
 	{ "SO_TIMESTAMPING_OLD", SOL_SOCKET, SO_TIMESTAMPING_OLD, CMSGBUF_SHAPE_EXACT,
 	  sizeof(unsigned int), false, 0, 0, true },
 	{ "SO_TIMESTAMPING_NEW", SOL_SOCKET, SO_TIMESTAMPING_NEW, CMSGBUF_SHAPE_EXACT,
 	  sizeof(unsigned int), false, 0, 0, true },
-	{ "SCM_TXTIME", SOL_SOCKET, SCM_TXTIME, CMSGBUF_SHAPE_EXACT, sizeof(unsigned long long), false, 0, 0, true },
 	{ "SCM_TS_OPT_ID", SOL_SOCKET, SCM_TS_OPT_ID, CMSGBUF_SHAPE_EXACT, sizeof(unsigned int), false, 0, 0, true },
 	/* Every other SOL_SOCKET type: EINVAL from __scm_send()/__sock_cmsg_send(). */
 	{ "SOL_SOCKET (other)", SOL_SOCKET, ANY_TYPE, CMSGBUF_SHAPE_REFUSED, 0, false, 0, 0, false },
-
-	{ "IP_PKTINFO", IPPROTO_IP, IP_PKTINFO, CMSGBUF_SHAPE_EXACT, sizeof(struct in_pktinfo), false, 0, 0, true },
-	{ "IP_TTL", IPPROTO_IP, IP_TTL, CMSGBUF_SHAPE_EXACT, sizeof(int), true, 1, 255, true },
-	{ "IP_TOS", IPPROTO_IP, IP_TOS, CMSGBUF_SHAPE_INT_OR_BYTE, 0, true, 0, 255, true },
-	{ "UDP_SEGMENT", SOL_UDP, UDP_SEGMENT, CMSGBUF_SHAPE_EXACT, sizeof(unsigned short), false, 0, 0, true },
-	{ "IPV6_PKTINFO", IPPROTO_IPV6, IPV6_PKTINFO, CMSGBUF_SHAPE_AT_LEAST,
-	  sizeof(struct in6_pktinfo), false, 0, 0, true },
-	{ "IPV6_HOPLIMIT", IPPROTO_IPV6, IPV6_HOPLIMIT, CMSGBUF_SHAPE_EXACT, sizeof(int), true, -1, 255, true },
-	{ "IPV6_TCLASS", IPPROTO_IPV6, IPV6_TCLASS, CMSGBUF_SHAPE_EXACT, sizeof(int), true, -1, 255, true },
-	{ "IPV6_DONTFRAG", IPPROTO_IPV6, IPV6_DONTFRAG, CMSGBUF_SHAPE_EXACT, sizeof(int), true, 0, 1, true },
 };
 
 _Static_assert(sizeof(kinds) / sizeof(kinds[0]) <= 32, "the once-only set is a 32-bit mask");

@@ -56,6 +56,16 @@ static void put(struct cmsgbuf_send *b, const struct cmsgbuf_msg *m)
 	unsigned char *p = b->base + b->len;
 	struct cmsghdr h;
 
+	/*
+	 * The padding after the payload, fewer than CMSG_ALIGN(1) bytes, lies
+	 * in the last CMSG_ALIGN(1) bytes of the message's space: zero those
+	 * with one fixed-size store, then let the payload and the header
+	 * (which covers the whole space when the payload is empty) overwrite
+	 * what is theirs.
+	 */
+	memset(p + CMSG_SPACE(m->len) - CMSG_ALIGN(1), 0, CMSG_ALIGN(1));
+	if (m->len)
+		memcpy(p + CMSG_LEN(0), m->data, m->len);
 	/* Zeroes any padding member of the header (musl's __pad1) too. */
 	memset(&h, 0, sizeof(h));
 	h.cmsg_len = CMSG_LEN(m->len);
@@ -63,9 +73,6 @@ static void put(struct cmsgbuf_send *b, const struct cmsgbuf_msg *m)
 	h.cmsg_type = m->type;
 	memcpy(p, &h, sizeof(h));
 	memset(p + sizeof(h), 0, CMSG_LEN(0) - sizeof(h));
-	if (m->len)
-		memcpy(p + CMSG_LEN(0), m->data, m->len);
-	memset(p + CMSG_LEN(m->len), 0, CMSG_SPACE(m->len) - CMSG_LEN(m->len));
 #ifdef CMSGBUF_PLANTED_DEFECT /* test-only (fuzz/meson.build): dirty padding the fuzzers must catch */
 	memset(p + CMSG_LEN(m->len), 1, CMSG_SPACE(m->len) - CMSG_LEN(m->len));
 #endif
