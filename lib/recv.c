@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "private.h"
 
