@@ -88,9 +88,13 @@ extern "C" {
  * definitions at the end of this header let the compiler inline the common
  * path into the caller, and the library exports each as an ordinary symbol
  * too, for callers that take its address, build without optimisation, or
- * call from another language.
+ * call from another language. A caller's object file never defines them:
+ * under GNU89 inline semantics (gcc -fgnu89-inline), where a plain inline
+ * definition would be emitted in every file, extern inline says the same.
  */
-#if defined(__GNUC__)
+#if defined(__GNUC_GNU_INLINE__) && !defined(__cplusplus)
+#define CMSGBUF_INLINE __attribute__((visibility("default"), gnu_inline)) extern inline
+#elif defined(__GNUC__)
 #define CMSGBUF_INLINE __attribute__((visibility("default"))) inline
 #else
 #define CMSGBUF_INLINE inline

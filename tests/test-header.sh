@@ -33,5 +33,31 @@ done
 for cxx in g++ clang++; do
 	try $cxx -std=c++11 $common -Wzero-as-null-pointer-constant "$src/test-header-cxx.cpp"
 done
+# defines NAME COMPILER ARGS...: compiled to an object, the header must
+# define no cmsgbuf_ symbol there (the library is their one definition, or a
+# program with two files that include it fails to link).
+defines() {
+	name=$1 cc=$2
+	shift 2
+	command -v "$cc" >/dev/null 2>&1 || return 0
+	ran=$((ran + 1))
+	tmp=$(mktemp -d)
+	if ! "$cc" "$@" -I"$inc" -c "$src/test-header.c" -o "$tmp/t.o"; then
+		echo "FAIL $name: does not compile"
+		status=1
+	elif nm "$tmp/t.o" | grep -E ' [TDBRW] cmsgbuf_' >"$tmp/defined"; then
+		echo "FAIL $name: a caller's object file defines:"
+		cat "$tmp/defined"
+		status=1
+	else
+		echo "ok   $name: no cmsgbuf_ symbol defined in a caller's object file"
+	fi
+	rm -rf "$tmp"
+}
+for cc in gcc clang; do
+	defines "$cc, C99 inline" $cc -std=c11 -O0
+	defines "$cc, GNU89 inline" $cc -std=gnu11 -fgnu89-inline -O0
+done
+
 [ $ran -gt 0 ] || exit 77
 exit $status
