@@ -47,7 +47,6 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/un.h>
-#include <unistd.h>
 #include <netinet/in.h>
 
 #ifdef __cplusplus
@@ -88,16 +87,22 @@ extern "C" {
  * definitions at the end of this header let the compiler inline the common
  * path into the caller, and the library exports each as an ordinary symbol
  * too, for callers that take its address, build without optimisation, or
- * call from another language. A caller's object file never defines them:
+ * call from another language. A C caller's object file never defines them:
  * under GNU89 inline semantics (gcc -fgnu89-inline), where a plain inline
  * definition would be emitted in every file, extern inline says the same.
+ * In C++ they are ordinary inline functions: a copy the compiler keeps is
+ * the caller's own weak symbol, with the caller's visibility.
  */
 #if defined(__GNUC_GNU_INLINE__) && !defined(__cplusplus)
-#define CMSGBUF_INLINE __attribute__((visibility("default"), gnu_inline)) extern inline
-#elif defined(__GNUC__)
-#define CMSGBUF_INLINE __attribute__((visibility("default"))) inline
+#define CMSGBUF_PRIVATE_INLINE __attribute__((gnu_inline)) extern inline
 #else
-#define CMSGBUF_INLINE inline
+#define CMSGBUF_PRIVATE_INLINE inline
+#endif
+/* The library's own build (lib/meson.build defines CMSGBUF_PRIVATE_BUILD) exports its copies. */
+#if defined(CMSGBUF_PRIVATE_BUILD) && defined(__GNUC__)
+#define CMSGBUF_INLINE __attribute__((visibility("default"))) CMSGBUF_PRIVATE_INLINE
+#else
+#define CMSGBUF_INLINE CMSGBUF_PRIVATE_INLINE
 #endif
 /* private: a null pointer constant that C++ warnings accept too */
 #ifdef __cplusplus
@@ -290,7 +295,8 @@ CMSGBUF_INLINE size_t cmsgbuf_send_controllen(const struct cmsgbuf_send *b);
 /*
  * sendmsg wrappers: fill a struct msghdr from @iov, @iovcnt and @b (which may
  * be NULL: no control data) and call sendmsg(2). They return what sendmsg(2)
- * returns and set errno as it does; an empty buffer is passed as a NULL
+ * returns and set errno as it does (and to EMSGSIZE, sending nothing, when
+ * @iovcnt exceeds INT_MAX); an empty buffer is passed as a NULL
  * msg_control with msg_controllen 0. Stream sockets need at least one byte of
  * data to carry control messages.
  *
@@ -475,7 +481,9 @@ void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
  * First closes every descriptor @b still owns (the kernel is about to write
  * over the bytes that name them) and empties @b. Then receives: on success
  * @b owns every descriptor in the control data and cmsgbuf_recv_next()
- * yields its messages. On failure @b stays empty, as the clear left it.
+ * yields its messages. If recvmsg(2) fails, @b stays empty, as the clear
+ * left it. An @iovcnt above INT_MAX is refused before anything is done:
+ * then @b is as it was, its descriptors still its own.
  *
  * Return: what recvmsg(2) returns, with errno as it sets it (EMSGSIZE when
  * @iovcnt exceeds INT_MAX).
@@ -578,7 +586,7 @@ CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
 
 /* cmsgbuf_msg_close_fds() - close every descriptor cmsgbuf_msg_fds() counts. */
-CMSGBUF_INLINE void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
+void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
 
 /**
  * cmsgbuf_msg_credentials() - the credentials of an SCM_CREDENTIALS message
@@ -873,21 +881,6 @@ CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, siz
 	if (fds && n && n <= max)
 		memcpy(fds, m->data, n * sizeof(int));
 	return n;
-}
-
-/* For a message without descriptors, as most are, a test and no call. */
-CMSGBUF_INLINE void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
-{
-	size_t n = cmsgbuf_msg_fds(m, CMSGBUF_PRIVATE_NULL, 0);
-
-	for (size_t i = 0; i < n; i++) {
-		int fd;
-
-		memcpy(&fd, (const unsigned char *)m->data + i * sizeof(int), sizeof(fd));
-		/* Linux frees the descriptor even when close() fails (EINTR). */
-		if (fd >= 0)
-			close(fd);
-	}
 }
 
 CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)

@@ -11,12 +11,16 @@
  *
  * The receive, the walk (cmsgbuf_recv_next()), cmsgbuf_recv_clear() and the
  * readers of a message are inline in cmsgbuf.h; what stays here sets a
- * buffer up or hands it control data the caller received.
+ * buffer up, hands it control data the caller received, or closes
+ * descriptors (close() needs <unistd.h>, which cmsgbuf.h does not impose on
+ * its users).
  */
 
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "private.h"
 
@@ -75,6 +79,21 @@ CMSGBUF_PUBLIC bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msgh
 	return true;
 }
 
+CMSGBUF_PUBLIC void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m)
+{
+	const unsigned char *p = m->data;
+	size_t n = cmsgbuf_msg_fds(m, NULL, 0);
+
+	for (size_t i = 0; i < n; i++) {
+		int fd;
+
+		memcpy(&fd, p + i * sizeof(int), sizeof(fd));
+		/* Linux frees the descriptor even when close() fails (EINTR). */
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 /* The exported copies of the receive side's inline functions of cmsgbuf.h. */
 extern inline bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
 extern inline void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
@@ -85,5 +104,4 @@ extern inline ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t io
 				      struct cmsgbuf_recv *b, int flags);
 extern inline bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 extern inline size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
-extern inline void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
 extern inline bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred);

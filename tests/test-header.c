@@ -6,6 +6,11 @@
  */
 #include "cmsgbuf.h"
 
+/* Names a program may use: the header pulls in only what its types need. */
+#ifdef _UNISTD_H
+#error "cmsgbuf.h includes <unistd.h> (pause(), link(), ... would clash with a caller's own)"
+#endif
+
 int main(void)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE +

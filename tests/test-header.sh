@@ -59,5 +59,25 @@ for cc in gcc clang; do
 	defines "$cc, GNU89 inline" $cc -std=gnu11 -fgnu89-inline -O0
 done
 
+# In C++ a copy of an inline function the compiler did not inline is the
+# caller's weak symbol: it must take the caller's visibility, or a C++ shared
+# library built with -fvisibility=hidden would export cmsgbuf_ functions.
+for cxx in g++ clang++; do
+	command -v "$cxx" >/dev/null 2>&1 || continue
+	ran=$((ran + 1))
+	tmp=$(mktemp -d)
+	if ! "$cxx" -std=c++11 -O0 -fPIC -fvisibility=hidden -I"$inc" -c "$src/test-header-cxx.cpp" -o "$tmp/t.o"; then
+		echo "FAIL $cxx -fvisibility=hidden: does not compile"
+		status=1
+	elif readelf -sW "$tmp/t.o" | awk '$8 ~ /^cmsgbuf_/ && $7 != "UND" && $5 != "LOCAL" && $6 != "HIDDEN"' | grep . >"$tmp/visible"; then
+		echo "FAIL $cxx -fvisibility=hidden: copies of inline functions left visible:"
+		cat "$tmp/visible"
+		status=1
+	else
+		echo "ok   $cxx -fvisibility=hidden: the inline copies are hidden"
+	fi
+	rm -rf "$tmp"
+done
+
 [ $ran -gt 0 ] || exit 77
 exit $status
