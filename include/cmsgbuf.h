@@ -115,7 +115,16 @@ extern "C" {
  * msghdr's msg_iovlen is a size_t in glibc, an int in musl), so that the
  * inline code converts without warnings on either
  */
-#if defined(__GNUC__)
+#if defined(__cplusplus)
+/* (a template: g++ -Wuseless-cast reports a cast to the type a value has) */
+extern "C++" {
+template <typename T, typename U> inline T cmsgbuf_private_as(U v)
+{
+	return static_cast<T>(v);
+}
+}
+#define CMSGBUF_PRIVATE_AS(field, v) cmsgbuf_private_as<decltype(field)>(v)
+#elif defined(__GNUC__)
 #define CMSGBUF_PRIVATE_AS(field, v) ((__typeof__(field))(v))
 #else
 #define CMSGBUF_PRIVATE_AS(field, v) (v)
@@ -622,7 +631,7 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 
 CMSGBUF_INLINE void cmsgbuf_send_init(struct cmsgbuf_send *b, void *space, size_t size)
 {
-	size_t skip = (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1));
+	size_t skip = -(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1);
 
 	b->base = CMSGBUF_PRIVATE_NULL;
 	b->cap = 0;

@@ -30,9 +30,8 @@ try() {
 for cc in gcc clang musl-gcc; do
 	try $cc -std=c11 $common -Wstrict-prototypes -Wmissing-prototypes "$src/test-header.c"
 done
-for cxx in g++ clang++; do
-	try $cxx -std=c++11 $common -Wzero-as-null-pointer-constant "$src/test-header-cxx.cpp"
-done
+try g++ -std=c++11 $common -Wzero-as-null-pointer-constant -Wuseless-cast "$src/test-header-cxx.cpp"
+try clang++ -std=c++11 $common -Wzero-as-null-pointer-constant "$src/test-header-cxx.cpp"
 # defines NAME COMPILER ARGS...: compiled to an object, the header must
 # define no cmsgbuf_ symbol there (the library is their one definition, or a
 # program with two files that include it fails to link).

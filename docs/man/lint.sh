@@ -38,10 +38,11 @@ for page in man3/*.3; do
 done
 
 names=$({
-	# not API: the include guard, the inline marker, and CMSGBUF_PRIVATE_*
+	# not API: the include guard, the inline marker, CMSGBUF_PRIVATE_* and cmsgbuf_private_*
 	sed -n -E 's/^#define (CMSGBUF_[A-Z0-9_]+).*/\1/p' "$header" |
 		grep -vx -e CMSGBUF_H -e CMSGBUF_INLINE -e 'CMSGBUF_PRIVATE_.*'
-	sed -n -E 's/^(CMSGBUF_INLINE )?[a-z][^(]*[ *](cmsgbuf_[a-z0-9_]+)\(.*/\2/p' "$header"
+	sed -n -E 's/^(CMSGBUF_INLINE )?[a-z][^(]*[ *](cmsgbuf_[a-z0-9_]+)\(.*/\2/p' "$header" |
+		grep -vx 'cmsgbuf_private_.*'
 } | sort -u)
 for name in $names; do
 	[ -f "man3/$name.3" ] || { echo "no man page for $name (add man3/$name.3, or a .so link)"; status=1; }
