@@ -5,8 +5,9 @@
 #  - every function and macro that HEADER makes public has a page or a link;
 #  - PAGE... (what meson.build installs) is every page in MANDIR/man3.
 set -eu
-mandir=$1 header=$2
+mandir=$1 header=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 shift 2
+[ -r "$header" ] || { echo "lint: cannot read $header"; exit 1; }
 cd "$mandir"
 status=0
 
