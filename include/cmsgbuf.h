@@ -492,7 +492,10 @@ void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
  * @b owns every descriptor in the control data and cmsgbuf_recv_next()
  * yields its messages. If recvmsg(2) fails, @b stays empty, as the clear
  * left it. An @iovcnt above INT_MAX is refused before anything is done:
- * then @b is as it was, its descriptors still its own.
+ * then @b is as it was, its descriptors still its own. One failure loses
+ * descriptors, and cmsgbuf cannot see it: when the kernel has installed
+ * them and then cannot write @addr or *@addrlen back (EFAULT), it reports
+ * no control data. Pass memory it can write.
  *
  * Return: what recvmsg(2) returns, with errno as it sets it (EMSGSIZE when
  * @iovcnt exceeds INT_MAX).
@@ -522,8 +525,8 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t i
  * past msg_controllen to fit (see cmsgbuf_recv_next()). msg_flags tells
  * cmsgbuf_recv_truncated().
  *
- * Return: true. false when @mh->msg_control is misaligned, with errno EINVAL;
- * then nothing changed: @b is as it was, and the descriptors in @mh remain
+ * Return: true. false when @mh carries control data (msg_controllen is not
+ * 0) at a misaligned msg_control, with errno EINVAL; then nothing changed: @b is as it was, and the descriptors in @mh remain
  * the caller's.
  */
 bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
@@ -559,6 +562,9 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
  * and when it could not install every descriptor (RLIMIT_NOFILE, a security
  * module), however large the space. Either way descriptors are missing:
  * treat it as an error, and still clear @b to close those that arrived.
+ * One exception: a pidfd the kernel could not install (SO_PASSPIDFD) comes
+ * as an SCM_PIDFD message holding the negative errno, without MSG_CTRUNC
+ * (Linux 6.18); cmsgbuf_msg_fds() counts no descriptor in it.
  */
 CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 
@@ -586,7 +592,9 @@ CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
  * The descriptors of an SCM_RIGHTS message, or the pidfd of an SCM_PIDFD
  * message: every whole int in the payload, read through memcpy(). A payload
  * whose length is not a multiple of sizeof(int) (never sent by Linux) still
- * hands over its whole ints; the bytes left over are ignored.
+ * hands over its whole ints; the bytes left over are ignored. An SCM_PIDFD
+ * message whose value is negative carries the errno of a pidfd the kernel
+ * could not install, not a descriptor: it counts as none.
  *
  * Return: their number n, 0 for a message that carries none. They are copied
  * only when n <= @max; otherwise @fds is untouched (close them all with
@@ -804,7 +812,8 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 		goto end;
 	if (clen > left) {
 		clen = left;
-		c->cmsg_len = (socklen_t)clen;	/* at most INT_MAX: fits musl's socklen_t */
+		/* clen <= the old cmsg_len, so it fits the field's type, whatever the libc's */
+		c->cmsg_len = CMSGBUF_PRIVATE_AS(c->cmsg_len, clen);
 	}
 	out->level = c->cmsg_level;
 	out->type = c->cmsg_type;
@@ -884,9 +893,15 @@ CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
 CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max)
 {
 	size_t n = m->len / sizeof(int);
+	int first;
 
 	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD))
 		return 0;
+	if (m->type == CMSGBUF_SCM_PIDFD && n) {
+		memcpy(&first, m->data, sizeof(first));
+		if (first < 0)
+			return 0;
+	}
 	if (fds && n && n <= max)
 		memcpy(fds, m->data, n * sizeof(int));
 	return n;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -648,6 +649,46 @@ static void pidfd_is_handed_out_or_closed(void **state)
 	close_pair(sv);
 }
 
+/*
+ * With no fd number free, the kernel cannot install the pidfd: it sends the
+ * errno in its place and no MSG_CTRUNC (Linux 6.18). That value is no fd.
+ */
+static void pidfd_that_could_not_be_installed_counts_as_no_fd(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_PIDFD_SPACE)];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	struct limiter lim;
+	int sv[2], before, got = -1, value, one = 1;
+
+	(void)state;
+	pair(SOCK_SEQPACKET, sv);
+	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) != 0) {
+		assert_int_equal(errno, ENOPROTOOPT);
+		print_message("# SO_PASSPIDFD: %s; no pidfd to receive\n", strerror(errno));
+		close_pair(sv);
+		return;
+	}
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], NULL, 0);
+	before = open_fd_count();
+	lim = limit_lower(0);
+	receive(sv[1], &b);
+	limit_restore(lim);
+	do
+		assert_true(cmsgbuf_recv_next(&b, &m));
+	while (m.type != SCM_PIDFD);
+	assert_int_equal(m.len, sizeof(value));
+	memcpy(&value, m.data, sizeof(value));
+	assert_int_equal(value, -EMFILE);
+	assert_int_equal(cmsgbuf_msg_fds(&m, &got, 1), 0);
+	assert_int_equal(got, -1);
+	assert_false(cmsgbuf_recv_truncated(&b));
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after a receive whose pidfd could not be installed");
+	close_pair(sv);
+}
+
 /* Credentials */
 
 static long proc_number(const char *path)
@@ -919,6 +960,57 @@ static void cmsg_len_past_the_end_is_clamped(void **state)
 }
 
 /* A rights payload of 6 bytes: its one whole fd is handed out or closed. */
+/* Adopted control data of more than 4 GiB: the cut cmsg_len is stored whole. */
+static void cmsg_len_cut_above_4_gib_is_stored_whole(void **state)
+{
+	/* 4 GiB and a message; 64-bit only (it wraps on 32-bit, which returns first) */
+	const size_t len = (size_t)UINT32_MAX + 1 + CMSG_SPACE(1);
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	unsigned char *p;
+	struct cmsghdr h;
+
+	(void)state;
+	if (sizeof(size_t) < 8 || sizeof(h.cmsg_len) < 8) {
+		print_message("# a %zu-byte cmsg_len cannot exceed 4 GiB\n", sizeof(h.cmsg_len));
+		return;
+	}
+	/* Address space only: the pages past the first are never touched. */
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		print_message("# mmap of %zu bytes: %s; not tested\n", len, strerror(errno));
+		return;
+	}
+	write_header(p, 0, SIZE_MAX, 0x7777, 1);
+	adopt(&b, p, len, 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_true(m.len == len - CMSG_LEN(0));
+	memcpy(&h, p, sizeof(h));
+	assert_true(h.cmsg_len == len);
+	cmsgbuf_recv_clear(&b);
+	assert_int_equal(munmap(p, len), 0);
+}
+
+/* A pidfd the kernel could not install arrives as its negative errno: no fd. */
+static void pidfd_message_holding_an_errno_counts_as_no_fd(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int err = -EMFILE, got = 7;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(sizeof(err)), SOL_SOCKET, CMSGBUF_SCM_PIDFD);
+	memcpy(craft.bytes + CMSG_LEN(0), &err, sizeof(err));
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(err)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_msg_fds(&m, &got, 1), 0);
+	assert_int_equal(got, 7);
+	cmsgbuf_msg_close_fds(&m);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	cmsgbuf_recv_clear(&b);
+}
+
 static void six_byte_rights_payload_hands_out_its_whole_fd(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
@@ -1225,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(stopping_early_then_clear_closes_the_rest),
 		cmocka_unit_test(resume_after_partial_iteration),
 		cmocka_unit_test(pidfd_is_handed_out_or_closed),
+		cmocka_unit_test(pidfd_that_could_not_be_installed_counts_as_no_fd),
 		cmocka_unit_test(missing_credentials_read_as_none),
 		cmocka_unit_test(uid_or_gid_of_minus_1_reads_as_none),
 		cmocka_unit_test(recvmsg_from_returns_the_sender_address),
@@ -1234,6 +1327,8 @@ int main(void)
 		cmocka_unit_test(unknown_message_is_yielded_as_it_is),
 		cmocka_unit_test(end_of_walk_zeroes_the_message),
 		cmocka_unit_test(cmsg_len_past_the_end_is_clamped),
+		cmocka_unit_test(cmsg_len_cut_above_4_gib_is_stored_whole),
+		cmocka_unit_test(pidfd_message_holding_an_errno_counts_as_no_fd),
 		cmocka_unit_test(six_byte_rights_payload_hands_out_its_whole_fd),
 		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
 		cmocka_unit_test(credentials_reader_checks_the_length_exactly),
