@@ -610,23 +610,35 @@ static void resume_after_partial_iteration(void **state)
 	close_pair(sv);
 }
 
-/* SO_PASSPIDFD (Linux 6.5 on): the pidfd is a descriptor too. */
+/*
+ * A seqpacket pair whose receiving end has SO_PASSPIDFD (Linux 6.5 on); false,
+ * with a message and no pair left open, where the kernel has no such option.
+ */
+static bool pidfd_pair(int sv[2])
+{
+	int one = 1;
+
+	pair(SOCK_SEQPACKET, sv);
+	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0)
+		return true;
+	/* An older kernel sends no pidfd: nothing to own. */
+	assert_int_equal(errno, ENOPROTOOPT);
+	print_message("# SO_PASSPIDFD: %s; no pidfd to receive\n", strerror(errno));
+	close_pair(sv);
+	return false;
+}
+
+/* SO_PASSPIDFD: the pidfd is a descriptor too. */
 static void pidfd_is_handed_out_or_closed(void **state)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_PIDFD_SPACE)];
 	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], before, pidfd = -1, one = 1;
+	int sv[2], before, pidfd = -1;
 
 	(void)state;
-	pair(SOCK_SEQPACKET, sv);
-	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) != 0) {
-		/* An older kernel sends no pidfd: nothing to own. */
-		assert_int_equal(errno, ENOPROTOOPT);
-		print_message("# SO_PASSPIDFD: %s; no pidfd to receive\n", strerror(errno));
-		close_pair(sv);
+	if (!pidfd_pair(sv))
 		return;
-	}
 	before = open_fd_count();
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	send_fds(sv[0], NULL, 0);
@@ -659,16 +671,11 @@ static void pidfd_that_could_not_be_installed_counts_as_no_fd(void **state)
 	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
 	struct limiter lim;
-	int sv[2], before, got = -1, value, one = 1;
+	int sv[2], before, got = -1, value;
 
 	(void)state;
-	pair(SOCK_SEQPACKET, sv);
-	if (setsockopt(sv[1], SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) != 0) {
-		assert_int_equal(errno, ENOPROTOOPT);
-		print_message("# SO_PASSPIDFD: %s; no pidfd to receive\n", strerror(errno));
-		close_pair(sv);
+	if (!pidfd_pair(sv))
 		return;
-	}
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	send_fds(sv[0], NULL, 0);
 	before = open_fd_count();
