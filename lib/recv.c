@@ -74,7 +74,9 @@ CMSGBUF_PUBLIC bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msgh
 	/* Bytes received over those @b held have already replaced them. */
 	if (overlap(b->data, b->len, mh->msg_control, len))
 		take(b, NULL, 0, 0);
-	cmsgbuf_recv_clear(b);
+	/* After a full walk, as usual, there is nothing to close. */
+	if (b->next < b->len)
+		cmsgbuf_recv_clear(b);
 	take(b, mh->msg_control, len, mh->msg_flags);
 	return true;
 }
