@@ -526,8 +526,8 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t i
  * cmsgbuf_recv_truncated().
  *
  * Return: true. false when @mh carries control data (msg_controllen is not
- * 0) at a misaligned msg_control, with errno EINVAL; then nothing changed: @b is as it was, and the descriptors in @mh remain
- * the caller's.
+ * 0) at a misaligned msg_control, with errno EINVAL; then nothing changed:
+ * @b is as it was, and the descriptors in @mh remain the caller's.
  */
 bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
 
