@@ -283,6 +283,7 @@ def recv_parse_seeds():
     s["clear-twice"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + op(CLEAR), creds_rights)
     s["take-after-clear"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + TAKE_EXACT, creds_rights)
     s["adopt-again-busy"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(ADOPT) + op(DRAIN), creds_rights)
+    s["adopt-busy-then-walk-cut-last"] = recv(op(ADOPT) + op(NEXT), hdr(2**48, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\0")
     s["adopt-cleared-bytes"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(CLEAR) + op(ADOPT) + op(DRAIN)
                                     + op(NFDS), creds_rights)
     s["receive-again"] = recv(op(NEXT) + op(CLEAR) + op(ADOPT, 1) + op(NEXT) + op(NEXT) + TAKE_EXACT, creds_rights)

@@ -86,7 +86,7 @@ struct model {
 	size_t nslots;
 	int base;		/* what fds are dup()ed from */
 	struct cmsgbuf_recv b;
-	bool holds;		/* the buffer holds the bytes */
+	bool holds;		/* the buffer holds the bytes (there are some) */
 	size_t walk;		/* the next message the walk yields */
 	struct cmsgbuf_msg last;	/* the last message yielded or found */
 	size_t last_i;
@@ -291,7 +291,8 @@ static void adopt(struct model *s, unsigned arg)
 	}
 	fuzz_assert(ok, "adopt refused an aligned buffer into an empty one: errno %d", errno);
 	fuzz_assert(cmsgbuf_recv_truncated(&s->b) == (s->mh.msg_flags != 0), "MSG_CTRUNC not reported as it was");
-	s->holds = true;
+	/* no control data is nothing to hold: the buffer stays empty */
+	s->holds = s->len != 0;
 	s->walk = 0;
 }
 

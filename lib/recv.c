@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,9 +66,11 @@ CMSGBUF_PUBLIC bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msgh
 	 * Never a guess at whether the bytes held are still those received:
 	 * refuse. If they are not (the caller received into them), the count of
 	 * owned descriptors is stale too: from now on clear walks all the bytes.
+	 * Half of SIZE_MAX is more than the bytes can name (len / sizeof(int)),
+	 * so that no count of takes brings it to 0 and no count of yields wraps it.
 	 */
 	if (b->len) {
-		b->owned = (size_t)-1;
+		b->owned = SIZE_MAX / 2;
 		errno = EBUSY;
 		return false;
 	}

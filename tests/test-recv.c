@@ -1517,6 +1517,30 @@ static void adopting_again_is_ebusy_until_clear(void **state)
 	close_pair(sv);
 }
 
+/* A refused adopt before the walk: the message yielded after it still has its fd closed by clear. */
+static void refused_adopt_then_a_walk_leaves_clear_its_work(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	struct msghdr mh;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = craft.bytes;
+	mh.msg_controllen = CMSG_SPACE(sizeof(fd));
+	assert_false(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(errno, EBUSY);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	assert_true(is_open(fd));
+	cmsgbuf_recv_clear(&b);
+	assert_false(is_open(fd));
+}
+
 /* The same bytes after clear, without a receive between: nothing is owned, nothing closed. */
 static void adopting_cleared_bytes_closes_nothing(void **state)
 {
@@ -1882,6 +1906,7 @@ int main(void)
 		cmocka_unit_test(taking_twice_takes_none_the_second_time),
 		cmocka_unit_test(taking_after_clear_is_einval),
 		cmocka_unit_test(adopting_again_is_ebusy_until_clear),
+		cmocka_unit_test(refused_adopt_then_a_walk_leaves_clear_its_work),
 		cmocka_unit_test(adopting_cleared_bytes_closes_nothing),
 		cmocka_unit_test(recvmmsg_batches_into_the_same_arrays),
 		cmocka_unit_test(recvmmsg_into_bytes_not_cleared_is_ebusy),
