@@ -668,8 +668,9 @@ CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m);
  * Return: how many were taken, 0 for a message that carries none. -1 with
  * nothing changed, and errno:
  *  - ENOSPC: the message carries more than @max descriptors;
- *  - EINVAL: @m is not a message of @b's current control data (say, one
- *    yielded before @b was cleared or received again).
+ *  - EINVAL: @b holds no control data (say, @m was yielded before @b was
+ *    cleared), or @m carries descriptors but is not a message of @b's
+ *    current control data.
  */
 CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struct cmsgbuf_msg *m,
 					     int *fds, size_t max);
@@ -1059,28 +1060,31 @@ CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m)
 }
 
 /*
- * @m must name a message of b's data: a header at an aligned offset, inside,
- * that says what @m says. Its slots are b's bytes, so taking writes -1 there;
- * a message the walk has passed is in b->owned, and leaves it.
+ * A message without descriptors has nothing to take, wherever it lies. One
+ * with descriptors must name a message of b's data: a header at an aligned
+ * offset, inside, that says what @m says. Its slots are b's bytes, so taking
+ * writes -1 there; a message the walk has passed is in b->owned, and leaves it.
  */
 CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struct cmsgbuf_msg *m,
 					     int *fds, size_t max)
 {
-	uintptr_t at = (uintptr_t)m->data, base = (uintptr_t)b->data;
-	size_t off, n, k = 0;
+	size_t off = (uintptr_t)m->data - (uintptr_t)b->data - CMSG_LEN(0), n, k = 0;
 	unsigned char *p;
 	struct cmsghdr h;
 	const int taken = -1;
 
-	if (!b->data || at < base + CMSG_LEN(0) || at - base > b->len || m->len > b->len - (at - base))
+	if (!b->data)
 		goto inval;
-	off = at - base - CMSG_LEN(0);
-	if (CMSG_ALIGN(off) != off)
+	n = cmsgbuf_msg_nfds(m);
+	if (n == 0)
+		return 0;
+	/* off wraps to a huge value when m->data lies before b's first payload */
+	if (off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
+	    CMSG_ALIGN(off) != off)
 		goto inval;
 	memcpy(&h, b->data + off, sizeof(h));
 	if (h.cmsg_level != m->level || h.cmsg_type != m->type || h.cmsg_len != CMSG_LEN(m->len))
 		goto inval;
-	n = cmsgbuf_msg_nfds(m);
 	if (n > max) {
 		errno = ENOSPC;
 		return -1;
