@@ -170,6 +170,10 @@ struct cmsgbuf_ucred {
  * @type: cmsg_type, such as SCM_RIGHTS or IP_TOS
  * @data: the payload; may be NULL only when @len is 0
  * @len: the payload's length in bytes
+ * @unchecked: true only in a message of cmsgbuf_unchecked(), which push
+ *             checks for its structure alone; every other constructor, and
+ *             cmsgbuf_recv_next(), set it false (so does zeroing the struct,
+ *             as a message filled in field by field needs)
  *
  * A message only points at its payload: nothing is copied until it is pushed.
  */
@@ -178,6 +182,7 @@ struct cmsgbuf_msg {
 	int type;
 	const void *data;
 	size_t len;
+	bool unchecked;
 };
 
 /**
@@ -188,7 +193,7 @@ struct cmsgbuf_msg {
  */
 static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0 };
+	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0, false };
 
 	/* A count too large to express in bytes keeps a length push refuses. */
 	m.len = n > (size_t)INT_MAX / sizeof(int) ? (size_t)-1 : n * sizeof(int);
@@ -202,7 +207,7 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred) };
+	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred), false };
 
 	return m;
 }
@@ -211,11 +216,33 @@ static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred 
  * cmsgbuf_raw() - any control message, given by level, type and payload
  *
  * Push still applies every rule it knows for (@level, @type): a raw
- * SCM_RIGHTS message is checked like one made by cmsgbuf_rights().
+ * SCM_RIGHTS message is checked like one made by cmsgbuf_rights(), and a
+ * type the kernel does not take at SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 or
+ * SOL_UDP is refused (see cmsgbuf_send_push()).
  */
 static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len };
+	struct cmsgbuf_msg m = { level, type, data, len, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_unchecked() - a control message push does not judge, for kernels newer than cmsgbuf
+ *
+ * For a kind, or a value, that a newer kernel takes and cmsgbuf's table does
+ * not know (SCM_DEVMEM_DMABUF before cmsgbuf knew it, a new timestamping
+ * flag): push applies only the checks that keep the buffer sound (a NULL
+ * payload with a length, EOVERFLOW, ENOSPC; the layout, the zeroed padding,
+ * all or nothing) and none of the kernel's rules, which are then the
+ * kernel's alone to apply in sendmsg(2). An unchecked message counts for the
+ * rules of the checked messages pushed with it: its descriptors count
+ * towards CMSGBUF_MAX_FDS, and a checked message that would override it is
+ * refused.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const void *data, size_t len)
+{
+	struct cmsgbuf_msg m = { level, type, data, len, true };
 
 	return m;
 }
@@ -231,10 +258,10 @@ struct cmsgbuf_send {
 	size_t cap;		/* private: usable bytes from base */
 	size_t len;		/* private: bytes holding messages */
 	unsigned int nfds;	/* private: descriptors across rights messages */
-	unsigned int once;	/* private: one bit per once-only kind present */
+	unsigned int once;	/* private: the kernel's send-state fields set (lib/kinds.h) */
 };
 
-/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.c) */
+/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.h) */
 #define CMSGBUF_PRIVATE_ONCE_CREDENTIALS 2u
 
 /* An empty buffer, without space: every push fails with ENOSPC. */
@@ -272,16 +299,31 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *      negative descriptor (EBADF), or more than
  *      CMSGBUF_MAX_FDS descriptors across all rights messages in the buffer
  *      (the kernel merges them into one and refuses more than SCM_MAX_FD);
- *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred, or a
- *      second credentials message (the kernel keeps only the last);
- *    - another SOL_SOCKET type the kernel does not take on send (the buffer
- *      does not know the socket: on AF_UNIX the kernel takes only SCM_RIGHTS
- *      and SCM_CREDENTIALS, and refuses SO_MARK, SCM_TXTIME and the like);
- *    - the IP and UDP messages cmsgbuf knows (see cmsgbuf(3)): a wrong payload
- *      length, a value out of the kernel's range, or a second message of the
- *      same kind (the kernel keeps only the last);
+ *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred;
+ *    - the other kinds the kernel takes at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 and SOL_UDP (see cmsgbuf(3)): a wrong payload length, or
+ *      a value the kernel refuses (SO_TIMESTAMPING flags outside
+ *      SOF_TIMESTAMPING_TX_RECORD_MASK, an IP_TTL of 0, ...);
+ *    - a message that sets a field of the kernel's send state that one
+ *      already in the buffer sets (the kernel keeps only the last), whatever
+ *      their kinds: a second SCM_CREDENTIALS or IP_TTL, SO_TIMESTAMPING_OLD
+ *      and SO_TIMESTAMPING_NEW, IPV6_HOPLIMIT and IPV6_2292HOPLIMIT,
+ *      SO_PRIORITY and IP_TOS (which sets the priority too), IP_PKTINFO,
+ *      IPV6_PKTINFO and IPV6_2292PKTINFO;
+ *    - a type the kernel does not take at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 or SOL_UDP: on the sockets those levels are for, the
+ *      kernel refuses it (and AF_UNIX skips the IP and UDP levels). The
+ *      buffer does not know its socket, so push takes what some socket takes:
+ *      SO_MARK (which AF_UNIX refuses), SCM_RIGHTS (which UDP ignores);
  *  - ENOSPC: the message does not fit in the space left.
- * Messages of other levels and types are copied as they are.
+ * Messages of other levels are copied as they are. A message of
+ * cmsgbuf_unchecked() is refused only for a NULL payload (EINVAL), its size
+ * (EOVERFLOW) or the room (ENOSPC): the kernel's rules are the kernel's.
+ * Rules that depend on the socket or the caller stay with the kernel too: a
+ * capability (SO_MARK, SO_PRIORITY above 6, IPv6 option headers), a socket
+ * option (SCM_TXTIME needs SO_TXTIME, SCM_TS_OPT_ID needs
+ * SOF_TIMESTAMPING_OPT_ID), the route (UDP_SEGMENT above the MTU), and
+ * net.core.optmem_max.
  */
 CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
 
@@ -673,13 +715,15 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 	unsigned char *p;
 	struct cmsghdr h;
 
-	if (msg.level != SOL_SOCKET || !data || msg.len > left || CMSG_SPACE(msg.len) > left)
+	if (msg.level != SOL_SOCKET || msg.unchecked || !data || msg.len > left ||
+	    CMSG_SPACE(msg.len) > left)
 		goto slow;
 	if (msg.type == SCM_RIGHTS) {
 		int neg = 0;
 
 		nfds = msg.len / sizeof(int);
-		if (nfds == 0 || msg.len % sizeof(int) != 0 || nfds > CMSGBUF_MAX_FDS - b->nfds)
+		/* b->nfds may pass CMSGBUF_MAX_FDS, through unchecked messages */
+		if (nfds == 0 || msg.len % sizeof(int) != 0 || b->nfds + nfds > CMSGBUF_MAX_FDS)
 			goto slow;
 		for (size_t i = 0; i < nfds; i++) {
 			int fd;
@@ -819,6 +863,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	out->type = c->cmsg_type;
 	out->data = b->data + off + CMSG_LEN(0);
 	out->len = clen - CMSG_LEN(0);
+	out->unchecked = false;
 	pad = -clen & (CMSG_ALIGN(1) - 1);
 	if (pad <= left - clen)
 		b->next = off + clen + pad;
