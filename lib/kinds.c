@@ -56,7 +56,7 @@
 
 /*
  * SOF_TIMESTAMPING_TX_RECORD_MASK (include/uapi/linux/net_tstamp.h):
- * TX_HARDWARE, TX_SOFTWARE, TX_SCHED, TX_ACK, and TX_COMPLETION (Linux 6.14).
+ * TX_HARDWARE, TX_SOFTWARE, TX_SCHED, TX_ACK, and TX_COMPLETION (Linux 6.15).
  */
 #define TX_RECORD_MASK (1u << 0 | 1u << 1 | 1u << 8 | 1u << 9 | 1u << 18)
 
@@ -136,7 +136,7 @@ static const struct cmsgbuf_kind kinds[] = {
 	/* __sock_cmsg_send(): a u32 (and SOF_TIMESTAMPING_OPT_ID set on the socket, not TCP) */
 	{ .name = "SCM_TS_OPT_ID", .level = SOL_SOCKET, .type = SCM_TS_OPT_ID, EXACT(sizeof(unsigned int)),
 	  SETS(TS_OPT_ID) },
-	/* __sock_cmsg_send(): a u32, Linux 6.12 on */
+	/* __sock_cmsg_send(): a u32, the dma-buf of devmem TCP transmit */
 	{ .name = "SCM_DEVMEM_DMABUF", .level = SOL_SOCKET, .type = SCM_DEVMEM_DMABUF,
 	  EXACT(sizeof(unsigned int)), SETS(DMABUF_ID) },
 	/* __scm_send(), __sock_cmsg_send(): every other type is EINVAL */

@@ -1251,7 +1251,7 @@ static void so_timestamping_0x12_is_einval_for_kernel_refused_by_push(void **sta
 		craft_add(&c, SOL_SOCKET, types[i], &mixed, sizeof(mixed));
 		expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, SO_TIMESTAMPING 0x12");
 		expect_push_refused(NULL, 0, cmsgbuf_raw(SOL_SOCKET, types[i], &mixed, sizeof(mixed)), EINVAL);
-		/* the highest bit of the mask (Linux 6.14 on) is taken by both */
+		/* the highest bit of the mask (Linux 6.15 on) is taken by both */
 		craft_init(&c);
 		craft_add(&c, SOL_SOCKET, types[i], &completion, sizeof(completion));
 		expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, SOF_TIMESTAMPING_TX_COMPLETION");
