@@ -27,7 +27,8 @@
  *  - Every byte handed to the kernel is initialised: padding is zero.
  *  - A message the kernel would reject or silently drop, or that would
  *    silently override one already in the buffer, is refused at push time
- *    (see cmsgbuf_send_push()).
+ *    (see cmsgbuf_send_push()), unless the caller made it with
+ *    cmsgbuf_unchecked() for a kernel newer than cmsgbuf's rules.
  *  - The walker never reads outside the buffer and always ends, whatever the
  *    bytes hold.
  *
