@@ -223,6 +223,8 @@ def send_ops_seeds():
                                     + raw((9, 9), huge="SIZE_MAX") + raw((9, 9), huge="BIGGEST_FIT+1"))
     s["nospace-biggest-fit"] = big + raw((9, 9), huge="BIGGEST_FIT") + raw("IPV6_PKTINFO", huge="BIGGEST_FIT")
     s["refuse-overflow-total"] = big + raw((9, 9), huge="BIGGEST_FIT-64") + raw((9, 9), bytes(64)) + raw((9, 9), huge="BIGGEST_FIT-64")
+    s["ipv6-header-rules-on-huge-lengths"] = (big + raw("IPV6_HOPOPTS", huge="BIGGEST_FIT") + raw("IPV6_RTHDR", huge="BIGGEST_FIT")
+                                              + raw("IPV6_FLOWINFO", huge="BIGGEST_FIT") + raw("IPV6_DSTOPTS", huge="INT_MAX"))
     s["refuse-rights-before-nospace"] = big + raw("SCM_RIGHTS", huge="BIGGEST_FIT") + raw("IP_TTL", huge="BIGGEST_FIT")
     # extend and clear
     s["extend-three"] = big + extend((0, rights_body([1, 2])), (1, creds_body()), (2, raw_body("IP_TOS", b"\x01")))

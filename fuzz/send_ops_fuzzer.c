@@ -11,7 +11,9 @@
  *   3 RAW     u8 kind (below NAMED: named[kind]; else i32 level, i32 type),
  *             u8 mode (mod 4: 0, 1: u16 length (mod 2048) and that many
  *             payload bytes; 2: u16 length, NULL data; 3: u8 picks a length
- *             from huge[] (mod 6), with a one-byte payload, NULL if bit 7;
+ *             from huge[] (mod 6), with a one-byte payload in a 4-byte
+ *             block (the rules of IPv6 headers read their first 4 bytes
+ *             before the room is checked), NULL if bit 7;
  *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw())
  *   4 EXTEND  u8 n (0xff: msgs NULL with n = 1, else mod 9), then n times a
  *             u8 (mod 3: RIGHTS, CREDS, RAW) and that message's operands
@@ -492,7 +494,14 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 		unsigned int pick = fuzz_u8(in);
 
 		len = huge[pick % (sizeof(huge) / sizeof(huge[0]))];
-		*owned = pick & 0x80 ? NULL : fuzz_bytes(in, 1);
+		*owned = NULL;
+		if (!(pick & 0x80)) {
+			unsigned char *head = fuzz_alloc(4);
+
+			memset(head, 0, 4);
+			head[0] = fuzz_u8(in);
+			*owned = head;
+		}
 	} else {
 		len = fuzz_u16(in) % 2048;
 		*owned = mode == 2 ? NULL : fuzz_bytes(in, len);
