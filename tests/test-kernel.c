@@ -68,6 +68,9 @@
 #ifndef IP_PROTOCOL
 #define IP_PROTOCOL 52
 #endif
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11
+#endif
 #ifndef IPV6_FREEBIND
 #define IPV6_FREEBIND 78
 #endif
@@ -1348,6 +1351,31 @@ static void ipv6_extension_headers_the_kernel_refuses_are_refused_by_push(void *
 	udp_close(&u);
 }
 
+/* The 4 version bits of a flow label: the kernel masks them off unseen (IPV6_FLOWINFO_MASK). */
+static void ipv6_flowinfo_version_bits_are_dropped_by_kernel_refused_by_push(void **state)
+{
+	unsigned char version_1[4] = { 0x10, 0, 0, 0 }, short_flow[3] = { 0 };
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, version_1, sizeof(version_1)), EINVAL);
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, short_flow, sizeof(short_flow)), EINVAL);
+	if (!ipv6_or_say_why_not())
+		return;
+	udp_open(&u, AF_INET6);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_FLOWINFO, version_1, sizeof(version_1));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_FLOWINFO with version bits");
+	receive(u.rx, &r);
+	assert_int_equal(r.bytes, 1);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_FLOWINFO, short_flow, sizeof(short_flow));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, 3-byte IPV6_FLOWINFO");
+	udp_close(&u);
+}
+
 /* 6. Evidence: unknown types, and what is not refused */
 
 static void unknown_ip_ipv6_and_udp_types_are_einval_for_kernel_refused_by_push(void **state)
@@ -1633,6 +1661,7 @@ int main(void)
 		cmocka_unit_test(ip_retopts_of_44_bytes_are_cut_to_40_by_kernel_refused_by_push),
 		cmocka_unit_test(scm_devmem_dmabuf_of_8_bytes_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(ipv6_extension_headers_the_kernel_refuses_are_refused_by_push),
+		cmocka_unit_test(ipv6_flowinfo_version_bits_are_dropped_by_kernel_refused_by_push),
 		cmocka_unit_test(unknown_ip_ipv6_and_udp_types_are_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(unchecked_messages_reach_the_kernel_as_pushed),
 		cmocka_unit_test(so_timestamping_old_then_new_leaves_the_second_for_kernel_refused_by_push),
