@@ -9,11 +9,12 @@
  * (UDP_SEGMENT, IP_PKTINFO, IP_TOS, SCM_TXTIME, ...). cmsgbuf builds that
  * buffer in memory the caller owns, and walks buffers it did not build:
  *
- *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+ * assumes: int sock, file, pipe_end; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2)) space;
  *	struct cmsgbuf_send b;
  *	int fds[2] = { file, pipe_end };
  *
- *	cmsgbuf_send_init(&b, space, sizeof(space));
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
  *	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(fds, 2)))
  *		err(1, "cmsgbuf_send_push");
  *	cmsgbuf_sendmsg(sock, &iov, 1, &b, 0);
@@ -163,6 +164,7 @@ struct cmsgbuf_ucred {
  * It holds exactly those messages wherever it lies (on the stack, static, a
  * member of any struct); typedef it to give it a name:
  *
+ * assumes: struct cmsgbuf_send b;
  *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE) space;
  *
  *	cmsgbuf_send_init(&b, &space, sizeof(space));
@@ -170,6 +172,7 @@ struct cmsgbuf_ucred {
  * CMSGBUF_SPACE(total) sizes a plain byte array instead: it adds, once, the
  * slack needed to align an array that may start at any address, so that
  *
+ * assumes: nothing
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) +
  *					  CMSGBUF_CREDENTIALS_SPACE)];
  *
@@ -445,6 +448,7 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * as one closes a descriptor. Every descriptor is received close-on-exec:
  * MSG_CMSG_CLOEXEC is always added.
  *
+ * assumes: int sock; struct iovec iov; void use(int a, int b);
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE +
  *					  CMSGBUF_RIGHTS_SPACE(2))];
  *	struct cmsgbuf_recv b;
@@ -970,6 +974,7 @@ CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct 
  * variable a value where it is declared, since the clear may run from any
  * later line:
  *
+ * assumes: int sock; struct iovec iov; int handle(struct cmsgbuf_recv *b);
  *	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
  *	CMSGBUF_RECV_CLEANUP struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
  *
