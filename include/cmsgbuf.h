@@ -486,7 +486,8 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * software receive stamps: three 16-byte stamps). A stream socket gets no
  * timestamp; its SCM_INQ (SO_INQ) is a 4-byte int, which fits in their room.
  * SO_RXQ_OVFL, SO_RCVMARK and SO_RCVPRIORITY add nothing on AF_UNIX
- * (measured on Linux 6.18).
+ * (measured on Linux 6.18). It sizes a byte array, CMSGBUF_SPACE()'s slack
+ * included, so it is no CMSGBUF_BUFFER_TYPE() total.
  */
 #define CMSGBUF_PIDFD_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_RECV_MAX_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + \
