@@ -157,7 +157,7 @@ struct cmsgbuf_ucred {
  *
  * CMSGBUF_BUFFER_TYPE(total) is the type of a buffer for @total such bytes:
  * a union of unsigned char bytes[total] and a size_t, which aligns it for
- * struct cmsghdr (whose members are a size_t or narrower cmsg_len and two
+ * struct cmsghdr (whose members are a size_t or narrower cmsg_len and
  * ints; struct cmsghdr itself, which ends in a flexible array in glibc, may
  * not be a struct member in ISO C). Its sizeof is @total; a @total that is
  * not a multiple of CMSG_ALIGN(1), as a CMSG_LEN() often is, fails to compile.
