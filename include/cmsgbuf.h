@@ -9,11 +9,12 @@
  * (UDP_SEGMENT, IP_PKTINFO, IP_TOS, SCM_TXTIME, ...). cmsgbuf builds that
  * buffer in memory the caller owns, and walks buffers it did not build:
  *
- *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+ * assumes: int sock, file, pipe_end; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2)) space;
  *	struct cmsgbuf_send b;
  *	int fds[2] = { file, pipe_end };
  *
- *	cmsgbuf_send_init(&b, space, sizeof(space));
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
  *	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(fds, 2)))
  *		err(1, "cmsgbuf_send_push");
  *	cmsgbuf_sendmsg(sock, &iov, 1, &b, 0);
@@ -66,8 +67,11 @@ extern "C" {
  * under _GNU_SOURCE. CMSGBUF_SCM_PIDFD is SCM_PIDFD (Linux 6.5 on), the
  * received message that carries a pidfd, which older libc headers lack.
  */
-#ifdef __cplusplus
+#if defined(__cplusplus)
 #define CMSGBUF_HDR_ALIGN alignof(struct cmsghdr)
+#elif defined(__GNUC__) && !(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+/* C99 has no _Alignof; gcc and clang have this keyword in every mode. */
+#define CMSGBUF_HDR_ALIGN __alignof__(struct cmsghdr)
 #else
 #define CMSGBUF_HDR_ALIGN _Alignof(struct cmsghdr)
 #endif
@@ -151,18 +155,43 @@ struct cmsgbuf_ucred {
  *
  * CMSGBUF_RIGHTS_SPACE(n), CMSGBUF_CREDENTIALS_SPACE and CMSGBUF_RAW_SPACE(len)
  * are the bytes one message takes in a buffer (its CMSG_SPACE()).
- * CMSGBUF_SPACE(total) adds, once, the slack needed to align a buffer that may
- * start at any address, so that
  *
+ * CMSGBUF_BUFFER_TYPE(total) is the type of a buffer for @total such bytes:
+ * a union of unsigned char bytes[total] and a size_t, which aligns it for
+ * struct cmsghdr (whose members are a size_t or narrower cmsg_len and
+ * ints; struct cmsghdr itself, which ends in a flexible array in glibc, may
+ * not be a struct member in ISO C). Its sizeof is @total; a @total that is
+ * not a multiple of CMSG_ALIGN(1), as a CMSG_LEN() often is, fails to compile.
+ * It holds exactly those messages wherever it lies (on the stack, static, a
+ * member of any struct); typedef it to give it a name:
+ *
+ * assumes: struct cmsgbuf_send b;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE) space;
+ *
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
+ *
+ * CMSGBUF_SPACE(total) sizes a plain byte array instead: it adds, once, the
+ * slack needed to align an array that may start at any address, so that
+ *
+ * assumes: nothing
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) +
  *					  CMSGBUF_CREDENTIALS_SPACE)];
  *
- * holds exactly those two messages wherever space lies. A buffer that is
- * already aligned (say, a union with struct cmsghdr) needs no slack.
+ * holds exactly those two messages wherever space lies. Without it the array
+ * holds them only where it happens to be aligned: a stack array often is, the
+ * same array as a struct member after a char is not, and there the last push
+ * fails with ENOSPC. A change of layout far away shows the bug.
  */
 #define CMSGBUF_RAW_SPACE(len) CMSG_SPACE(len)
 #define CMSGBUF_RIGHTS_SPACE(n) CMSG_SPACE((n) * sizeof(int))
 #define CMSGBUF_CREDENTIALS_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_ucred))
+#define CMSGBUF_BUFFER_TYPE(total) \
+	union { \
+		unsigned char bytes[(total)]; \
+		size_t cmsgbuf_private_align; \
+		unsigned char cmsgbuf_private_total_is_not_whole_messages[ \
+			(total) % CMSG_ALIGN(1) == 0 ? 1 : -1]; \
+	}
 #define CMSGBUF_SPACE(total) ((total) + CMSGBUF_HDR_ALIGN - 1)
 
 /**
@@ -205,6 +234,14 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  * cmsgbuf_credentials() - an SCM_CREDENTIALS message
  * @cred: the credentials to claim; the kernel checks that the sender may
  *        claim them (sendmsg(2) fails with EPERM otherwise)
+ *
+ * They reach only a receiver whose socket has SO_PASSCRED on when it
+ * receives. Without it the kernel drops them silently: push and sendmsg(2)
+ * succeed, and the receiver gets no control message and no MSG_CTRUNC. The
+ * sender's own SO_PASSCRED does not matter, and push cannot know the
+ * receiver's. glibc declares SO_PASSCRED only under _DEFAULT_SOURCE (which
+ * _GNU_SOURCE and gcc's default gnu modes imply, -std=c99, c11 or c17 not):
+ * define it before the first #include. musl declares it always.
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
@@ -454,6 +491,7 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * as one closes a descriptor. Every descriptor is received close-on-exec:
  * MSG_CMSG_CLOEXEC is always added.
  *
+ * assumes: int sock; struct iovec iov; void use(int a, int b);
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE +
  *					  CMSGBUF_RIGHTS_SPACE(2))];
  *	struct cmsgbuf_recv b;
@@ -481,12 +519,23 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * kernel closes the descriptors that did not fit. Sum CMSG_SPACE(), as these
  * macros do, never CMSG_LEN(): Linux fits (controllen - sizeof(struct
  * cmsghdr)) / sizeof(int) descriptors, so CMSG_LEN(n * sizeof(int)) bytes
- * happen to hold n there, but not on FreeBSD. CMSGBUF_RECV_MAX_SPACE holds
- * all that one AF_UNIX receive can carry except a security label.
+ * happen to hold n there, but not on FreeBSD.
+ *
+ * CMSGBUF_RECV_MAX_SPACE holds all that one AF_UNIX receive can carry except
+ * a security label, whatever the receiver turned on: credentials, the most
+ * descriptors a peer can send, a pidfd, and on a datagram or seqpacket
+ * socket a timestamp (SO_TIMESTAMP or SO_TIMESTAMPNS, at most 16 bytes in
+ * their _NEW forms) together with an SCM_TIMESTAMPING (SO_TIMESTAMPING with
+ * software receive stamps: three 16-byte stamps). A stream socket gets no
+ * timestamp; its SCM_INQ (SO_INQ) is a 4-byte int, which fits in their room.
+ * SO_RXQ_OVFL, SO_RCVMARK and SO_RCVPRIORITY add nothing on AF_UNIX
+ * (measured on Linux 6.18). It sizes a byte array, CMSGBUF_SPACE()'s slack
+ * included, so it is no CMSGBUF_BUFFER_TYPE() total.
  */
 #define CMSGBUF_PIDFD_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_RECV_MAX_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + \
-	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE)
+	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE + \
+	CMSGBUF_RAW_SPACE(2 * sizeof(int64_t)) + CMSGBUF_RAW_SPACE(6 * sizeof(int64_t)))
 
 /**
  * struct cmsgbuf_recv - the control data of one receive, and its descriptors
@@ -962,6 +1011,32 @@ CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct 
 	memcpy(cred, m->data, sizeof(*cred));
 	return true;
 }
+
+/**
+ * CMSGBUF_RECV_CLEANUP - clear a receive buffer when it goes out of scope
+ *
+ * For GNU C (gcc, clang): marks a struct cmsgbuf_recv variable so that
+ * cmsgbuf_recv_clear() runs on it on every way out of its scope, each return
+ * and goto out of the block included, as systemd's _cleanup_ does. Give the
+ * variable a value where it is declared, since the clear may run from any
+ * later line:
+ *
+ * assumes: int sock; struct iovec iov; int handle(struct cmsgbuf_recv *b);
+ *	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
+ *	CMSGBUF_RECV_CLEANUP struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+ *
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;	// b cleared: nothing to close
+ *	if (cmsgbuf_recv_truncated(&b))
+ *		return -1;	// b cleared: the descriptors that came are closed
+ *	return handle(&b);	// b cleared once handle() has returned
+ *
+ * Not defined where __GNUC__ is not: call cmsgbuf_recv_clear() there.
+ */
+#if defined(__GNUC__)
+#define CMSGBUF_RECV_CLEANUP __attribute__((cleanup(cmsgbuf_recv_clear)))
+#endif
 
 #ifdef __cplusplus
 }

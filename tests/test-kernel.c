@@ -543,21 +543,28 @@ static void assert_own_credentials(const struct received *r)
 	assert_int_equal(r->cred.gid, getgid());
 }
 
+/* One byte with the caller's own credentials, pushed, on @fd. */
+static void send_own_credentials(int fd)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
+	struct cmsgbuf_ucred cred = { getpid(), getuid(), getgid() };
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_credentials(&cred)));
+	expect_errno(send_built(fd, NULL, 0, &b), 0, "sendmsg");
+}
+
 static void pushed_credentials_arrive_as_sent(void **state)
 {
 	(void)state;
 	for (size_t t = 0; t < sizeof(socket_types) / sizeof(socket_types[0]); t++) {
-		unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
-		struct cmsgbuf_ucred cred = { getpid(), getuid(), getgid() };
-		struct cmsgbuf_send b;
 		struct received r;
 		int sv[2];
 
 		open_pair(socket_types[t], sv);
 		set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
-		cmsgbuf_send_init(&b, space, sizeof(space));
-		assert_true(cmsgbuf_send_push(&b, cmsgbuf_credentials(&cred)));
-		expect_errno(send_built(sv[0], NULL, 0, &b), 0, "sendmsg");
+		send_own_credentials(sv[0]);
 		receive(sv[1], &r);
 		assert_own_credentials(&r);
 		assert_int_equal(r.nfds, 0);
@@ -592,6 +599,35 @@ static void credentials_and_fds_in_one_buffer_arrive_together(void **state)
 		assert_same_file(sent[1], r.fds[1]);
 		close_received(&r);
 		close_fds(sent, 2);
+		close_fds(sv, 2);
+	}
+}
+
+/*
+ * The kernel hands credentials over only to a socket that has SO_PASSCRED on
+ * when it receives: otherwise push and sendmsg succeed, and nothing arrives,
+ * not even MSG_CTRUNC. The sender's SO_PASSCRED does not help.
+ */
+static void credentials_reach_only_a_receiver_with_so_passcred(void **state)
+{
+	(void)state;
+	for (size_t t = 0; t < sizeof(socket_types) / sizeof(socket_types[0]); t++) {
+		struct received r;
+		int sv[2];
+
+		open_pair(socket_types[t], sv);
+		set_int_opt(sv[0], SOL_SOCKET, SO_PASSCRED, 1);
+		send_own_credentials(sv[0]);
+		receive(sv[1], &r);
+		if (r.nmsgs != 0)
+			fail_msg("socket type %d: %zu messages reached a receiver without SO_PASSCRED",
+				 socket_types[t], r.nmsgs);
+
+		/* The receiver's option when it receives decides, not when the message was sent. */
+		send_own_credentials(sv[0]);
+		set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
+		receive(sv[1], &r);
+		assert_own_credentials(&r);
 		close_fds(sv, 2);
 	}
 }
@@ -1631,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(fds_1_2_253_arrive_as_the_same_files_over_seqpacket),
 		cmocka_unit_test(pushed_credentials_arrive_as_sent),
 		cmocka_unit_test(credentials_and_fds_in_one_buffer_arrive_together),
+		cmocka_unit_test(credentials_reach_only_a_receiver_with_so_passcred),
 		cmocka_unit_test(sendmsg_unix_to_a_bound_path_carries_an_fd),
 		cmocka_unit_test(sendmsg_unix_to_an_abstract_address_carries_an_fd),
 		cmocka_unit_test(sendmsg_v4_over_udp_loopback_sets_tos_and_ttl),
