@@ -38,7 +38,8 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_recv_fds(int sock, void *data, size_t len, int *f
 	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
 	struct iovec iov = { data, len };
 	struct cmsgbuf_recv b;
-	struct cmsgbuf_msg m, rights = { 0, 0, NULL, 0 };
+	struct cmsgbuf_msg m, rights;
+	bool found = false;
 	ssize_t n, got = 0;
 	int err = 0;
 
@@ -51,13 +52,14 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_recv_fds(int sock, void *data, size_t len, int *f
 	while (!err && cmsgbuf_recv_next(&b, &m)) {
 		if (m.level != SOL_SOCKET || m.type != SCM_RIGHTS || cmsgbuf_msg_nfds(&m) == 0)
 			continue;
-		if (rights.data)
+		if (found)
 			err = EBADMSG;
 		else if (cmsgbuf_msg_nfds(&m) > *nfds)
 			err = EMSGSIZE;
 		rights = m;
+		found = true;
 	}
-	if (!err && rights.data)
+	if (!err && found)
 		got = cmsgbuf_recv_take_fds(&b, &rights, fds, *nfds);
 	cmsgbuf_recv_clear(&b);
 	if (err) {
