@@ -6,7 +6,7 @@
  */
 
 #include <errno.h>
-#include <unistd.h>
+#include <string.h>
 
 #include "private.h"
 
@@ -35,32 +35,41 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_send_fds(int sock, const void *data, size_t len, 
 CMSGBUF_PUBLIC ssize_t cmsgbuf_recv_fds(int sock, void *data, size_t len, int *fds, size_t *nfds,
 					int flags)
 {
-	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSGBUF_RECV_MAX_SPACE];
+	} space;
 	struct iovec iov = { data, len };
-	struct cmsgbuf_recv b;
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
 	struct cmsgbuf_msg m, rights;
-	bool found = false;
+	size_t found = 0;
 	ssize_t n, got = 0;
 	int err = 0;
 
-	cmsgbuf_recv_init(&b, space, sizeof(space));
+	/* read only once found is set; zeroed for compilers that cannot see it */
+	memset(&rights, 0, sizeof(rights));
+	/* aligned already, and far below INT_MAX: what cmsgbuf_recv_init() would make of it */
+	b.space = space.bytes;
+	b.cap = sizeof(space.bytes);
 	n = cmsgbuf_recvmsg(sock, &iov, 1, &b, flags);
 	if (n < 0)
 		return -1;
 	if (cmsgbuf_recv_truncated(&b))
 		err = ENOBUFS;
 	while (!err && cmsgbuf_recv_next(&b, &m)) {
-		if (m.level != SOL_SOCKET || m.type != SCM_RIGHTS || cmsgbuf_msg_nfds(&m) == 0)
+		size_t k;
+
+		if (m.level != SOL_SOCKET || m.type != SCM_RIGHTS || (k = cmsgbuf_msg_nfds(&m)) == 0)
 			continue;
 		if (found)
 			err = EBADMSG;
-		else if (cmsgbuf_msg_nfds(&m) > *nfds)
+		else if (k > *nfds)
 			err = EMSGSIZE;
 		rights = m;
-		found = true;
+		found = k;
 	}
 	if (!err && found)
-		got = cmsgbuf_recv_take_fds(&b, &rights, fds, *nfds);
+		got = cmsgbuf_recv_take_fds(&b, &rights, fds, found);
 	cmsgbuf_recv_clear(&b);
 	if (err) {
 		errno = err;
