@@ -1276,8 +1276,30 @@ static void adopt_of_null_control_gives_no_message(void **state)
 
 /* Ownership, one test per sequence of calls, over real sockets */
 
-/* One receive buffer for the tests below: credentials and up to 3 fds. */
 #define OWN_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(3))
+
+/* What the tests below share: a pair, 3 files to send, a receive buffer, the fds open before. */
+struct own {
+	unsigned char space[OWN_SPACE];
+	struct cmsgbuf_recv b;
+	int sv[2], sent[3], before;
+};
+
+static void own_open(struct own *t, int type)
+{
+	pair(type, t->sv);
+	open_files(t->sent, 3);
+	t->before = open_fd_count();
+	cmsgbuf_recv_init(&t->b, t->space, sizeof(t->space));
+}
+
+static void own_close(struct own *t)
+{
+	cmsgbuf_recv_clear(&t->b);
+	assert_fd_count(t->before, "at the end, with every fd taken closed");
+	close_all(t->sent, 3);
+	close_pair(t->sv);
+}
 
 /*
  * The natural server loop that reads only credentials: the fds of the
@@ -1286,175 +1308,142 @@ static void adopt_of_null_control_gives_no_message(void **state)
  */
 static void ignoring_a_message_leaks_nothing(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
+	struct cmsgbuf_ucred cred = { 0, 0, 0 };
 	struct cmsgbuf_msg m;
-	struct cmsgbuf_ucred cred;
-	int sv[2], sent[3], before;
+	struct own t;
 
 	(void)state;
-	pair(SOCK_SEQPACKET, sv);
-	set_opt(sv[1], SO_PASSCRED);
-	open_files(sent, 3);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
+	own_open(&t, SOCK_SEQPACKET);
+	set_opt(t.sv[1], SO_PASSCRED);
 	for (int round = 0; round < 3; round++) {
-		send_fds(sv[0], sent, 3);
-		receive(sv[1], &b);
-		assert_fd_count(before + 3, "after a receive: the buffer owns 3 fds");
-		while (cmsgbuf_recv_next(&b, &m))
+		send_fds(t.sv[0], t.sent, 3);
+		receive(t.sv[1], &t.b);
+		assert_fd_count(t.before + 3, "after a receive: the buffer owns 3 fds");
+		while (cmsgbuf_recv_next(&t.b, &m))
 			(void)cmsgbuf_msg_credentials(&m, &cred);
 		assert_int_equal(cred.pid, getpid());
-		assert_fd_count(before + 3, "after a walk that ignored the rights message");
+		assert_fd_count(t.before + 3, "after a walk that ignored the rights message");
 	}
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before, "after clear");
-	close_all(sent, 3);
-	close_pair(sv);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after clear");
+	own_close(&t);
 }
 
 /* Stop after yielding the rights message, without taking: clear closes its fds. */
 static void stopping_at_a_yielded_message_then_clear_closes_its_fds(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], sent[2], before;
+	struct own t;
 
 	(void)state;
-	pair(SOCK_DGRAM, sv);
-	open_files(sent, 2);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 2);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_next(&b, &m));
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
 	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before, "after clear");
-	close_all(sent, 2);
-	close_pair(sv);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after clear");
+	own_close(&t);
 }
 
 /* Taken fds survive every later clear; untaken ones are closed once. */
 static void clearing_twice_closes_nothing_twice(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], sent[2], got[2], before;
+	struct own t;
+	int got[2];
 
 	(void)state;
-	pair(SOCK_DGRAM, sv);
-	open_files(sent, 2);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 2);
-	receive(sv[1], &b);
-	assert_int_equal(next_rights(&b, got, 2), 2);
-	cmsgbuf_recv_clear(&b);
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before + 2, "after two clears, the 2 fds taken");
-	assert_received(got, sent, 2);
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_int_equal(next_rights(&t.b, got, 2), 2);
+	cmsgbuf_recv_clear(&t.b);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 2, "after two clears, the 2 fds taken");
+	assert_received(got, t.sent, 2);
 	close_all(got, 2);
 
-	send_fds(sv[0], sent, 2);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_next(&b, &m));
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before, "after a clear of 2 fds not taken");
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after a clear of 2 fds not taken");
 	/* fds reuse the numbers just closed: a second close would hit these */
 	open_files(got, 2);
-	cmsgbuf_recv_clear(&b);
+	cmsgbuf_recv_clear(&t.b);
 	assert_true(is_open(got[0]) && is_open(got[1]));
 	close_all(got, 2);
-	close_all(sent, 2);
-	close_pair(sv);
+	own_close(&t);
 }
 
 /* A message yielded and left alone: the next receive closes its fds, not those taken. */
 static void receiving_again_closes_what_was_not_taken(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], sent[3], got[3], before;
+	struct own t;
+	int got[3];
 
 	(void)state;
-	pair(SOCK_SEQPACKET, sv);
-	open_files(sent, 3);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 3);
-	send_fds(sv[0], sent, 1);
-	send_fds(sv[0], NULL, 0);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_fd_count(before + 3, "after the first receive, its message yielded");
-	receive(sv[1], &b);
-	assert_fd_count(before + 1, "after a receive again: the 3 fds not taken are closed");
-	assert_int_equal(next_rights(&b, got, 3), 1);
-	receive(sv[1], &b);
-	assert_fd_count(before + 1, "after a third receive: the fd taken is open");
-	assert_received(got, sent, 1);
+	own_open(&t, SOCK_SEQPACKET);
+	send_fds(t.sv[0], t.sent, 3);
+	send_fds(t.sv[0], t.sent, 1);
+	send_fds(t.sv[0], NULL, 0);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_fd_count(t.before + 3, "after the first receive, its message yielded");
+	receive(t.sv[1], &t.b);
+	assert_fd_count(t.before + 1, "after a receive again: the 3 fds not taken are closed");
+	assert_int_equal(next_rights(&t.b, got, 3), 1);
+	receive(t.sv[1], &t.b);
+	assert_fd_count(t.before + 1, "after a third receive: the fd taken is open");
+	assert_received(got, t.sent, 1);
 	close_all(got, 1);
-	cmsgbuf_recv_clear(&b);
-	close_all(sent, 3);
-	close_pair(sv);
+	own_close(&t);
 }
 
 /* A second take of a message takes none; clear leaves the fds of the first alone. */
 static void taking_twice_takes_none_the_second_time(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
+	int got[2], again[2] = { -5, -5 };
 	struct cmsgbuf_msg m;
-	int sv[2], sent[2], got[2], again[2] = { -5, -5 }, before;
+	struct own t;
 
 	(void)state;
-	pair(SOCK_STREAM, sv);
-	open_files(sent, 2);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 2);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 2), 2);
+	own_open(&t, SOCK_STREAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 2), 2);
 	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
-	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, again, 2), 0);
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, again, 2), 0);
 	assert_int_equal(again[0], -5);
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before + 2, "after clear, the 2 fds taken once");
-	assert_received(got, sent, 2);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 2, "after clear, the 2 fds taken once");
+	assert_received(got, t.sent, 2);
 	close_all(got, 2);
-	close_all(sent, 2);
-	close_pair(sv);
+	own_close(&t);
 }
 
 /* A message of a cleared buffer is no longer the buffer's: EINVAL, nothing opened or closed. */
 static void taking_after_clear_is_einval(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
+	int got[2] = { -5, -5 };
 	struct cmsgbuf_msg m;
-	int sv[2], sent[2], got[2] = { -5, -5 }, before;
+	struct own t;
 
 	(void)state;
-	pair(SOCK_DGRAM, sv);
-	open_files(sent, 2);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 2);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_next(&b, &m));
-	cmsgbuf_recv_clear(&b);
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	cmsgbuf_recv_clear(&t.b);
 	errno = 0;
-	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 2), -1);
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 2), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(got[0], -5);
-	assert_fd_count(before, "after clear and a refused take");
-	close_all(sent, 2);
-	close_pair(sv);
+	assert_fd_count(t.before, "after clear and a refused take");
+	own_close(&t);
 }
 
 /* recvmsg(2) by the caller, into an aligned control array of its own. */
@@ -1669,37 +1658,32 @@ static void recvmmsg_into_bytes_not_cleared_is_ebusy(void **state)
 
 static void find_returns_the_first_of_a_kind_and_leaves_the_walk(void **state)
 {
-	unsigned char space[OWN_SPACE];
-	struct cmsgbuf_recv b;
 	struct cmsgbuf_msg m;
-	int sv[2], sent[1], got[1] = { -1 }, before;
+	struct own t;
+	int got[1] = { -1 };
 
 	(void)state;
-	pair(SOCK_DGRAM, sv);
-	set_opt(sv[1], SO_PASSCRED);
-	open_files(sent, 1);
-	before = open_fd_count();
-	cmsgbuf_recv_init(&b, space, sizeof(space));
-	send_fds(sv[0], sent, 1);
-	receive(sv[1], &b);
-	assert_true(cmsgbuf_recv_find(&b, SOL_SOCKET, SCM_RIGHTS, &m));
-	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 1), 1);
-	assert_received(got, sent, 1);
+	own_open(&t, SOCK_DGRAM);
+	set_opt(t.sv[1], SO_PASSCRED);
+	send_fds(t.sv[0], t.sent, 1);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_find(&t.b, SOL_SOCKET, SCM_RIGHTS, &m));
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 1), 1);
+	assert_received(got, t.sent, 1);
 	errno = 0;
-	assert_false(cmsgbuf_recv_find(&b, IPPROTO_IP, IP_TOS, &m));
+	assert_false(cmsgbuf_recv_find(&t.b, IPPROTO_IP, IP_TOS, &m));
 	assert_int_equal(errno, ENOENT);
 	assert_null(m.data);
 	/* the walk still starts at the first message, and yields the rights with no fd left */
-	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
 	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
-	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
 	assert_int_equal(m.type, SCM_RIGHTS);
 	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
-	cmsgbuf_recv_clear(&b);
-	assert_fd_count(before + 1, "after clear: the fd taken through find");
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 1, "after clear: the fd taken through find");
 	close_all(got, 1);
-	close_all(sent, 1);
-	close_pair(sv);
+	own_close(&t);
 }
 
 static void credentials_of_a_receive_in_one_call(void **state)
