@@ -92,8 +92,6 @@ CMSGBUF_PUBLIC int cmsgbuf_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n
 			cmsgbuf_recv_clear(&bufs[i]);
 		h->msg_control = bufs && bufs[i].cap ? bufs[i].space : NULL;
 		h->msg_controllen = bufs ? bufs[i].cap : 0;
-		h->msg_flags = 0;
-		msgs[i].msg_len = 0;
 	}
 	r = recvmmsg(fd, msgs, n, flags | MSG_CMSG_CLOEXEC, NULL);
 	if (r <= 0 || !bufs)
