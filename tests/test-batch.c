@@ -437,6 +437,53 @@ static void batches_without_buffers_carry_no_control_data(void **state)
 	close(sv[1]);
 }
 
+/*
+ * Control data above 1024 bytes in a batch: 253 descriptors and credentials
+ * in message 1 of 3, which musl's own sendmmsg() (a loop of its sendmsg())
+ * refuses with ENOMEM on 64-bit. All three messages arrive with theirs.
+ */
+static void batch_carries_the_most_descriptors_a_message_can(void **state)
+{
+	static CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_CREDENTIALS_SPACE) big[3];
+	static unsigned char in_space[3][CMSGBUF_RECV_MAX_SPACE];
+	static int fds[CMSGBUF_MAX_FDS], got[CMSGBUF_MAX_FDS];
+	static struct batch s, r;
+	struct cmsgbuf_ucred me = { getpid(), getuid(), getgid() };
+	int sv[2], file, before;
+
+	(void)state;
+	dgram_pair(sv);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
+	open_files(&file, 1);
+	for (int i = 0; i < CMSGBUF_MAX_FDS; i++)
+		fds[i] = file;
+	batch_init(&s);
+	batch_init(&r);
+	for (unsigned int i = 0; i < 3; i++) {
+		cmsgbuf_send_init(&s.send[i], &big[i], sizeof(big[i]));
+		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_rights(fds, i == 1 ? CMSGBUF_MAX_FDS : 1)));
+		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_credentials(&me)));
+		cmsgbuf_recv_init(&r.recv[i], in_space[i], sizeof(in_space[i]));
+	}
+	assert_true(cmsgbuf_send_controllen(&s.send[1]) > 1024);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs, 3, s.send, 0), 3);
+	receive_all(sv[1], &r, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		size_t want = i == 1 ? CMSGBUF_MAX_FDS : 1;
+
+		assert_false(cmsgbuf_recv_truncated(&r.recv[i]));
+		assert_int_equal(take(&r.recv[i], got, CMSGBUF_MAX_FDS), want);
+		assert_same_file(file, got[want - 1]);
+		close_all(got, want);
+	}
+	batch_clear(&r);
+	assert_fd_count(before, "after every descriptor was taken and closed");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Partial sends */
 
 /*
@@ -560,6 +607,7 @@ int main(void)
 		cmocka_unit_test(next_batch_closes_what_an_early_stop_left),
 		cmocka_unit_test(truncation_is_reported_per_message),
 		cmocka_unit_test(batches_without_buffers_carry_no_control_data),
+		cmocka_unit_test(batch_carries_the_most_descriptors_a_message_can),
 		cmocka_unit_test(sendmmsg_stopped_by_a_bad_message_reports_those_sent),
 		cmocka_unit_test(sendmmsg_stopped_by_a_full_receiver_resends_the_rest),
 	};
