@@ -716,8 +716,9 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
  * IP_RECVTOS, IP_RECVTTL, IP_RECVORIGDSTADDR, IP_RECVERR (read with
  * MSG_ERRQUEUE); IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT,
  * IPV6_RECVORIGDSTADDR, IPV6_RECVERR; UDP_GRO; SO_TIMESTAMP, SO_TIMESTAMPNS,
- * SO_TIMESTAMPING (and their _NEW forms), SO_RXQ_OVFL. An IPv6 socket gets
- * the IPv6 kinds for IPv4 datagrams too, with IPv4-mapped addresses.
+ * SO_TIMESTAMPING (and their _NEW forms), SO_RXQ_OVFL. On an IPv6 socket,
+ * an IPv4 datagram brings IPV6_PKTINFO with an IPv4-mapped address, and the
+ * other IP-level kinds only as the IPv4 ones, for the IP_ options.
  *
  * Size the space with CMSGBUF_RAW_SPACE() of each payload, and for the kinds
  * whose size varies with the form or the family, with these:
