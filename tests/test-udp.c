@@ -6,7 +6,7 @@
  * options and the sender's values (by setsockopt(2), or per datagram by a
  * control message), receives with cmsgbuf_recvmsg_from() and reads each
  * message with its reader only: the value read is the value set. test-udp6
- * exits 77 (skipped) where ::1 is not configured. test-udp4 also holds the
+ * is skipped (an empty TAP plan) where ::1 is not configured. test-udp4 also holds the
  * reader unit tests, with hand-built messages: each reader refuses another
  * kind, a payload one byte short and one byte long, and then writes no byte.
  */
@@ -1020,8 +1020,9 @@ int main(void)
 	};
 
 	if (FAMILY == AF_INET6 && !ipv6_loopback_configured()) {
+		/* Meson's TAP reader takes an empty plan with SKIP as skipped (and 77 as an error). */
 		printf("1..0 # SKIP ::1 is not configured on this machine: IPv6 not exercised\n");
-		return 77;
+		return 0;
 	}
 	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);
 }
