@@ -868,7 +868,7 @@ bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct timespec *ts);
 /**
  * cmsgbuf_msg_timestamping() - the three times of an SCM_TIMESTAMPING message
  * @m: a message cmsgbuf_recv_next() yielded
- * @ts: where the three times are stored: [0] software, [1] deprecated (zero),
+ * @ts: an array of three, where the times are stored: [0] software, [1] unused (zero),
  *      [2] hardware; a time the kernel did not take is zero
  *
  * Takes SO_TIMESTAMPING_OLD (three struct timespec of the kernel's long: 48
@@ -877,7 +877,7 @@ bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct timespec *ts);
  *
  * Return: as cmsgbuf_msg_timestamp(); all three or none are stored.
  */
-bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec ts[3]);
+bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec *ts);
 
 /**
  * cmsgbuf_msg_ip_recverr() - the error of an IP_RECVERR message

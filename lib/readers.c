@@ -225,7 +225,7 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct ti
 	return decode(m->data, wide, micro ? 1000000L : 1000000000L, ts, 1);
 }
 
-CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec ts[3])
+CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec *ts)
 {
 	bool wide = m->type == SO_TIMESTAMPING_NEW;
 
