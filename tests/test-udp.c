@@ -67,6 +67,34 @@ static void set_int(int fd, int level, int name, int value)
 		fail_msg("setsockopt(%d, %d, %d): %s", level, name, value, strerror(errno));
 }
 
+/*
+ * Under qemu-user (CMSGBUF_TEST_UNDER_QEMU=1, see helpers.h) control messages
+ * and socket options pass through qemu's translation, which lacks many of the
+ * kinds here. A test that meets a gap says so in a TAP diagnostic and stops
+ * there, asserting only what qemu shows; a native run never stops early.
+ */
+static bool qemu_gap(const char *what)
+{
+	if (!under_qemu())
+		return false;
+	print_message("# qemu-user: %s: not observable here\n", what);
+	return true;
+}
+
+/* Turns on a receive option; false only under qemu-user, where it is missing. */
+static bool want(int fd, int level, int name, int value)
+{
+	char what[80];
+
+	if (setsockopt(fd, level, name, &value, sizeof(value)) == 0)
+		return true;
+	snprintf(what, sizeof(what), "setsockopt(%d, %d) fails with %s", level, name, strerror(errno));
+	if (errno == ENOPROTOOPT && qemu_gap(what))
+		return false;
+	fail_msg("%s", what);
+	return false;
+}
+
 /* The address @text (127.0.0.1, 127.0.0.2, ::1, ::ffff:127.0.0.2) with @port, for FAMILY. */
 static union addr addr_of(const char *text, in_port_t port)
 {
@@ -158,16 +186,22 @@ static size_t receive(int fd, struct cmsgbuf_recv *b, unsigned char *space, void
 	return (size_t)n;
 }
 
-/* The message (@level, @type) of the receive in @b; fails the test when there is none. */
-static struct cmsgbuf_msg find(struct cmsgbuf_recv *b, int level, int type)
+/*
+ * The message (@level, @type) of the receive in @b, in @m; fails the test
+ * when there is none, but under qemu-user, which drops some: false there.
+ */
+static bool find(struct cmsgbuf_recv *b, int level, int type, struct cmsgbuf_msg *m)
 {
-	struct cmsgbuf_msg m;
+	char what[80];
 
-	while (cmsgbuf_recv_next(b, &m))
-		if (m.level == level && m.type == type)
-			return m;
-	fail_msg("no control message (%d, %d) received", level, type);
-	return m;
+	while (cmsgbuf_recv_next(b, m))
+		if (m->level == level && m->type == type)
+			return true;
+	snprintf(what, sizeof(what), "no control message (%d, %d) received", level, type);
+	if (!qemu_gap(what))
+		fail_msg("%s", what);
+	cmsgbuf_recv_clear(b);
+	return false;
 }
 
 static bool has(struct cmsgbuf_recv *b, int level, int type)
@@ -195,17 +229,16 @@ static void pktinfo_reports_the_address_each_datagram_was_sent_to(void **state)
 	rx = udp_socket(wildcard(), &bound);
 	/* (unbound to an address: IPv6 sends to ::ffff:127.0.0.2 from an IPv4 one) */
 	tx = udp_socket(wildcard(), NULL);
-	if (FAMILY == AF_INET)
-		set_int(rx, IPPROTO_IP, IP_PKTINFO, 1);
-	else
-		set_int(rx, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
+	if (!want(rx, LEVEL, FAMILY == AF_INET ? IP_PKTINFO : IPV6_RECVPKTINFO, 1))
+		goto out;
 	for (size_t i = 0; i < 2; i++) {
 		struct cmsgbuf_msg m;
 
 		to = addr_of(targets[i], port_of(&bound));
 		send_byte(tx, &to);
 		assert_int_equal(receive(rx, &b, space, &byte, 1, 0), 1);
-		m = find(&b, LEVEL, FAMILY == AF_INET ? IP_PKTINFO : IPV6_PKTINFO);
+		if (!find(&b, LEVEL, FAMILY == AF_INET ? IP_PKTINFO : IPV6_PKTINFO, &m))
+			goto out;
 		if (FAMILY == AF_INET) {
 			struct cmsgbuf_in_pktinfo info;
 
@@ -222,6 +255,7 @@ static void pktinfo_reports_the_address_each_datagram_was_sent_to(void **state)
 		}
 		cmsgbuf_recv_clear(&b);
 	}
+out:
 	close(rx);
 	close(tx);
 }
@@ -239,12 +273,14 @@ static void origdstaddr_reports_the_address_and_port_sent_to(void **state)
 	rx = udp_socket(wildcard(), &bound);
 	/* (unbound to an address: IPv6 sends to ::ffff:127.0.0.2 from an IPv4 one) */
 	tx = udp_socket(wildcard(), NULL);
-	set_int(rx, LEVEL, FAMILY == AF_INET ? IP_RECVORIGDSTADDR : IPV6_RECVORIGDSTADDR, 1);
+	if (!want(rx, LEVEL, FAMILY == AF_INET ? IP_RECVORIGDSTADDR : IPV6_RECVORIGDSTADDR, 1))
+		goto out;
 	/* (IPv6 sockets report IPV6_ORIGDSTADDR for IPv6 datagrams only: ::1 there) */
 	to = addr_of(FAMILY == AF_INET ? second_address() : loopback(), port_of(&bound));
 	send_byte(tx, &to);
 	assert_int_equal(receive(rx, &b, space, &byte, 1, 0), 1);
-	m = find(&b, LEVEL, FAMILY == AF_INET ? IP_ORIGDSTADDR : IPV6_ORIGDSTADDR);
+	if (!find(&b, LEVEL, FAMILY == AF_INET ? IP_ORIGDSTADDR : IPV6_ORIGDSTADDR, &m))
+		goto out;
 	memset(&got, 0, sizeof(got));
 	if (FAMILY == AF_INET) {
 		assert_true(cmsgbuf_msg_ip_origdstaddr(&m, &got.v4));
@@ -258,6 +294,7 @@ static void origdstaddr_reports_the_address_and_port_sent_to(void **state)
 		assert_memory_equal(&got.v6.sin6_addr, &to.v6.sin6_addr, sizeof(got.v6.sin6_addr));
 	}
 	cmsgbuf_recv_clear(&b);
+out:
 	close(rx);
 	close(tx);
 }
@@ -293,16 +330,15 @@ static struct ip_fields receive_ip_fields(int rx)
 	return f;
 }
 
+/* A receiver of both fields; -1 under qemu-user where one is missing. */
 static int open_ip_fields_receiver(union addr *bound)
 {
 	int rx = udp_socket(loopback(), bound);
 
-	if (FAMILY == AF_INET) {
-		set_int(rx, IPPROTO_IP, IP_RECVTOS, 1);
-		set_int(rx, IPPROTO_IP, IP_RECVTTL, 1);
-	} else {
-		set_int(rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
-		set_int(rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	if (!want(rx, LEVEL, FAMILY == AF_INET ? IP_RECVTOS : IPV6_RECVTCLASS, 1) ||
+	    !want(rx, LEVEL, FAMILY == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, 1)) {
+		close(rx);
+		return -1;
 	}
 	return rx;
 }
@@ -316,6 +352,8 @@ static void tos_and_ttl_set_by_the_senders_options_are_read(void **state)
 
 	(void)state;
 	rx = open_ip_fields_receiver(&bound);
+	if (rx < 0)
+		return;
 	tx = udp_socket(loopback(), NULL);
 	for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
 		struct ip_fields got;
@@ -339,6 +377,8 @@ static void tos_and_ttl_set_per_datagram_are_read(void **state)
 
 	(void)state;
 	rx = open_ip_fields_receiver(&bound);
+	if (rx < 0)
+		return;
 	tx = udp_socket(loopback(), NULL);
 	for (size_t i = 0; i < sizeof(sent) / sizeof(sent[0]); i++) {
 		CMSGBUF_BUFFER_TYPE(2 * CMSGBUF_RAW_SPACE(sizeof(int))) space;
@@ -390,15 +430,18 @@ static void gro_receiver_gets_a_gso_send_whole_with_its_segment_size(void **stat
 	(void)state;
 	rx = udp_socket(loopback(), &bound);
 	tx = udp_socket(loopback(), NULL);
-	set_int(rx, IPPROTO_UDP, UDP_GRO, 1);
+	if (!want(rx, IPPROTO_UDP, UDP_GRO, 1))
+		goto out;
 	send_gso(tx, &bound, sent);
 	/* Loopback does not split a GSO datagram for a socket that takes GRO: it arrives whole. */
 	assert_int_equal(receive(rx, &b, space, got, sizeof(got), 0), sizeof(sent));
 	assert_memory_equal(got, sent, sizeof(sent));
-	m = find(&b, IPPROTO_UDP, UDP_GRO);
+	if (!find(&b, IPPROTO_UDP, UDP_GRO, &m))
+		goto out;
 	assert_true(cmsgbuf_msg_udp_gro(&m, &segment));
 	assert_int_equal(segment, SEGMENT);
 	cmsgbuf_recv_clear(&b);
+out:
 	close(rx);
 	close(tx);
 }
@@ -439,7 +482,8 @@ static void gro_receiver_gets_separate_sends_separately(void **state)
 	(void)state;
 	rx = udp_socket(loopback(), &bound);
 	tx = udp_socket(loopback(), NULL);
-	set_int(rx, IPPROTO_UDP, UDP_GRO, 1);
+	if (!want(rx, IPPROTO_UDP, UDP_GRO, 1))
+		goto out;
 	for (size_t i = 0; i < 4; i++)
 		send_to(tx, &bound, data, sizeof(data), NULL);
 	for (size_t i = 0; i < 4; i++) {
@@ -447,11 +491,53 @@ static void gro_receiver_gets_separate_sends_separately(void **state)
 		assert_false(has(&b, IPPROTO_UDP, UDP_GRO));
 		cmsgbuf_recv_clear(&b);
 	}
+out:
 	close(rx);
 	close(tx);
 }
 
 /* Errors: ICMP port unreachable for a closed port, from the error queue */
+
+/*
+ * A plain recvmsg(2) of the error a send to @closed gives, walked with the
+ * libc's CMSG_* macros: 0 when the offender is loopback, as the kernel sends
+ * it. Run in a child (probe_in_child()): qemu-user may write it elsewhere.
+ */
+static int plain_recverr_names_loopback(void *arg)
+{
+	const union addr *closed = arg;
+	union {
+		struct cmsghdr h;
+		unsigned char bytes[SPACE];
+	} control;
+	char data[8];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr mh;
+	struct pollfd p;
+	int tx = udp_socket(loopback(), NULL), on = 1;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = &control;
+	mh.msg_controllen = sizeof(control);
+	if (setsockopt(tx, LEVEL, FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR, &on, sizeof(on)) != 0 ||
+	    sendto(tx, "x", 1, 0, &closed->sa, addr_len()) != 1)
+		return 2;
+	p.fd = tx;
+	p.events = 0;
+	if (poll(&p, 1, 5000) != 1 || recvmsg(tx, &mh, MSG_ERRQUEUE) != 1)
+		return 3;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		union addr offender;
+
+		if (c->cmsg_level != LEVEL || c->cmsg_type != (FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR))
+			continue;
+		memcpy(&offender, CMSG_DATA(c) + sizeof(struct sock_extended_err), addr_len());
+		return offender.sa.sa_family == FAMILY ? 0 : 4;
+	}
+	return 5;
+}
 
 static void closed_port_gives_port_unreachable_on_the_error_queue(void **state)
 {
@@ -468,8 +554,12 @@ static void closed_port_gives_port_unreachable_on_the_error_queue(void **state)
 	/* A port that was just bound and closed: nothing listens there. */
 	gone = udp_socket(loopback(), &closed);
 	close(gone);
+	if (under_qemu() && probe_in_child(plain_recverr_names_loopback, &closed) != 0 &&
+	    qemu_gap("a plain recvmsg(2) of IP_RECVERR or IPV6_RECVERR gives another offender, or crashes"))
+		return;
 	tx = udp_socket(loopback(), NULL);
-	set_int(tx, LEVEL, FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR, 1);
+	if (!want(tx, LEVEL, FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR, 1))
+		goto out;
 	send_byte(tx, &closed);
 	p.fd = tx;
 	p.events = 0;
@@ -478,7 +568,8 @@ static void closed_port_gives_port_unreachable_on_the_error_queue(void **state)
 	/* The error queue gives back the datagram that caused the error. */
 	assert_int_equal(receive(tx, &b, space, data, sizeof(data), MSG_ERRQUEUE), 1);
 	assert_true(cmsgbuf_recv_flags(&b) & MSG_ERRQUEUE);
-	m = find(&b, LEVEL, FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR);
+	if (!find(&b, LEVEL, FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR, &m))
+		goto out;
 	memset(&offender, 0, sizeof(offender));
 	if (FAMILY == AF_INET) {
 		assert_true(cmsgbuf_msg_ip_recverr(&m, &ee, &offender.v4));
@@ -505,6 +596,7 @@ static void closed_port_gives_port_unreachable_on_the_error_queue(void **state)
 		assert_true(cmsgbuf_msg_ipv6_recverr(&m, &ee, NULL));
 	assert_int_equal(ee.ee_errno, ECONNREFUSED);
 	cmsgbuf_recv_clear(&b);
+out:
 	close(tx);
 }
 
@@ -532,7 +624,7 @@ static int64_t realtime_ns(void)
  * and SO_TIMESTAMPNS stamp those at recvmsg(2); SO_TIMESTAMPING sends no
  * message for them. Sends until a stamped one arrives, for at most 2 s.
  */
-static void wait_for_stamps(int rx, int tx, const union addr *to, int type)
+static bool wait_for_stamps(int rx, int tx, const union addr *to, int type)
 {
 	for (int i = 0; i < 200; i++) {
 		unsigned char space[SPACE];
@@ -547,11 +639,13 @@ static void wait_for_stamps(int rx, int tx, const union addr *to, int type)
 		if (stamped) {
 			if (i > 0)
 				print_message("# %d datagrams unstamped before the kernel turned stamping on\n", i);
-			return;
+			return true;
 		}
 		usleep(10000);
 	}
-	fail_msg("no SCM_TIMESTAMPING message in 2 s");
+	if (!qemu_gap("no SCM_TIMESTAMPING message in 2 s"))
+		fail_msg("no SCM_TIMESTAMPING message in 2 s");
+	return false;
 }
 
 /*
@@ -568,10 +662,10 @@ static void stamps_are_read_in_order_and_on_time(int option, int value, int type
 
 	rx = udp_socket(loopback(), &bound);
 	tx = udp_socket(loopback(), NULL);
-	if (setsockopt(rx, SOL_SOCKET, option, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(SOL_SOCKET, %d): %s", option, strerror(errno));
-	if (type == SO_TIMESTAMPING_OLD || type == SO_TIMESTAMPING_NEW)
-		wait_for_stamps(rx, tx, &bound, type);
+	if (!want(rx, SOL_SOCKET, option, value))
+		goto out;
+	if ((type == SO_TIMESTAMPING_OLD || type == SO_TIMESTAMPING_NEW) && !wait_for_stamps(rx, tx, &bound, type))
+		goto out;
 	for (size_t i = 0; i < STAMPS; i++) {
 		unsigned char space[SPACE];
 		struct cmsgbuf_recv b;
@@ -584,7 +678,8 @@ static void stamps_are_read_in_order_and_on_time(int option, int value, int type
 		send_byte(tx, &bound);
 		assert_int_equal(receive(rx, &b, space, &byte, 1, 0), 1);
 		after = realtime_ns();
-		m = find(&b, SOL_SOCKET, type);
+		if (!find(&b, SOL_SOCKET, type, &m))
+			goto out;
 		memset(ts, 0, sizeof(ts));
 		if (type == SO_TIMESTAMPING_OLD || type == SO_TIMESTAMPING_NEW) {
 			assert_true(cmsgbuf_msg_timestamping(&m, ts));
@@ -604,6 +699,7 @@ static void stamps_are_read_in_order_and_on_time(int option, int value, int type
 		last = stamp;
 		cmsgbuf_recv_clear(&b);
 	}
+out:
 	close(rx);
 	close(tx);
 }
@@ -663,7 +759,8 @@ static void rxq_ovfl_counts_the_datagrams_a_full_queue_dropped(void **state)
 	rx = udp_socket(loopback(), &bound);
 	tx = udp_socket(loopback(), NULL);
 	set_int(rx, SOL_SOCKET, SO_RCVBUF, 4096);
-	set_int(rx, SOL_SOCKET, SO_RXQ_OVFL, 1);
+	if (!want(rx, SOL_SOCKET, SO_RXQ_OVFL, 1))
+		goto out;
 	for (size_t i = 0; i < sent; i++)
 		send_to(tx, &bound, data, sizeof(data), NULL);
 	/* What got in was queued before any drop: no count on it. */
@@ -685,10 +782,12 @@ static void rxq_ovfl_counts_the_datagrams_a_full_queue_dropped(void **state)
 	/* The next datagram carries the count. */
 	send_to(tx, &bound, data, sizeof(data), NULL);
 	assert_int_equal(receive(rx, &b, space, got, sizeof(got), 0), sizeof(data));
-	m = find(&b, SOL_SOCKET, SO_RXQ_OVFL);
+	if (!find(&b, SOL_SOCKET, SO_RXQ_OVFL, &m))
+		goto out;
 	assert_true(cmsgbuf_msg_rxq_ovfl(&m, &drops));
 	assert_int_equal(drops, sent - received);
 	cmsgbuf_recv_clear(&b);
+out:
 	close(rx);
 	close(tx);
 }
