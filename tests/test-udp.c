@@ -1128,8 +1128,60 @@ static bool ipv6_loopback_configured(void)
 	return found;
 }
 
+/*
+ * Under qemu-user: does a plain recvmsg(2) of IP_PKTINFO, walked with the
+ * libc's CMSG_* macros, give loopback's interface index? qemu passes the
+ * payloads it does not translate unswapped, so a guest whose byte order is
+ * not the host's reads every int of them byte-swapped (and its sends of such
+ * ints reach the kernel so too). No socket test can see the kernel there.
+ */
+static bool plain_pktinfo_reads_right(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	union {
+		struct cmsghdr h;
+		unsigned char bytes[SPACE];
+	} control;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh;
+	struct timeval tv = { 5, 0 };
+	int rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), on = 1;
+	bool right = false;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = &control;
+	mh.msg_controllen = sizeof(control);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rx >= 0 && bind(rx, (struct sockaddr *)&a, len) == 0 &&
+	    getsockname(rx, (struct sockaddr *)&a, &len) == 0 &&
+	    setsockopt(rx, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) == 0 &&
+	    setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+	    sendto(rx, "x", 1, 0, (struct sockaddr *)&a, len) == 1 && recvmsg(rx, &mh, 0) == 1) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct in_pktinfo info;
+
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				memcpy(&info, CMSG_DATA(c), sizeof(info));
+				right = info.ipi_ifindex == (int)if_nametoindex("lo");
+			}
+		}
+	}
+	if (rx >= 0)
+		close(rx);
+	return right;
+}
+
 int main(void)
 {
+#if TEST_IP == 4
+	const struct CMUnitTest unit_tests[] = {
+		UNIT_TESTS
+	};
+#endif
 	const struct CMUnitTest tests[] = {
 		UNIT_TESTS
 		cmocka_unit_test(pktinfo_reports_the_address_each_datagram_was_sent_to),
@@ -1153,6 +1205,19 @@ int main(void)
 		/* Meson's TAP reader takes an empty plan with SKIP as skipped (and 77 as an error). */
 		printf("1..0 # SKIP ::1 is not configured on this machine: IPv6 not exercised\n");
 		return 0;
+	}
+	if (under_qemu() && !plain_pktinfo_reads_right()) {
+		const char *why = "qemu-user: a plain recvmsg(2) of IP_PKTINFO reads loopback's interface "
+				  "index byte-swapped (qemu passes untranslated payloads between byte "
+				  "orders as they are): no kernel value is observable here";
+
+#if TEST_IP == 4
+		printf("# %s; the reader unit tests alone run\n", why);
+		return cmocka_run_group_tests(unit_tests, fd_ledger_open, fd_ledger_close);
+#else
+		printf("1..0 # SKIP %s\n", why);
+		return 0;
+#endif
 	}
 	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);
 }
