@@ -16,7 +16,13 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+/* (musl-gcc leaves the kernel's headers out: there, the layouts go unchecked) */
+#if defined(__has_include)
+#if __has_include(<linux/errqueue.h>)
 #include <linux/errqueue.h>
+#define HAVE_LINUX_ERRQUEUE_H 1
+#endif
+#endif
 
 #include "private.h"
 
@@ -43,6 +49,7 @@ _Static_assert(offsetof(struct cmsgbuf_in_pktinfo, ipi_addr) ==
 _Static_assert(sizeof(struct cmsgbuf_in6_pktinfo) == sizeof(struct in6_pktinfo), "in6_pktinfo");
 _Static_assert(offsetof(struct cmsgbuf_in6_pktinfo, ipi6_ifindex) ==
 	       offsetof(struct in6_pktinfo, ipi6_ifindex), "in6_pktinfo");
+#ifdef HAVE_LINUX_ERRQUEUE_H
 _Static_assert(sizeof(struct cmsgbuf_sock_extended_err) == sizeof(struct sock_extended_err),
 	       "sock_extended_err");
 _Static_assert(offsetof(struct cmsgbuf_sock_extended_err, ee_origin) ==
@@ -53,6 +60,7 @@ _Static_assert(offsetof(struct cmsgbuf_sock_extended_err, ee_data) ==
 	       offsetof(struct sock_extended_err, ee_data), "sock_extended_err");
 _Static_assert(CMSGBUF_TIMESTAMPING_SPACE == CMSG_SPACE(sizeof(struct scm_timestamping64)),
 	       "SO_TIMESTAMPING_NEW is the larger form");
+#endif
 
 /*
  * The kernel's long (__kernel_long_t), of which the _OLD timestamps are made:

@@ -25,11 +25,26 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <linux/errqueue.h>
-#include <linux/net_tstamp.h>
 
 #include "cmsgbuf.h"
 #include "helpers.h"
+
+/* The kernel's values (linux/errqueue.h, linux/net_tstamp.h), which musl-gcc leaves out. */
+#define SO_EE_ORIGIN_ICMP 2
+#define SO_EE_ORIGIN_ICMP6 3
+#define SOF_TIMESTAMPING_RX_SOFTWARE (1 << 3)
+#define SOF_TIMESTAMPING_SOFTWARE (1 << 4)
+/* asm-generic/socket.h's, which musl does not name */
+#ifndef SO_TIMESTAMP_OLD
+#define SO_TIMESTAMP_OLD 29
+#define SO_TIMESTAMPNS_OLD 35
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TIMESTAMP_NEW
+#define SO_TIMESTAMP_NEW 63
+#define SO_TIMESTAMPNS_NEW 64
+#define SO_TIMESTAMPING_NEW 65
+#endif
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -182,7 +197,7 @@ static size_t receive(int fd, struct cmsgbuf_recv *b, unsigned char *space, void
 	if (n < 0)
 		fail_msg("recvmsg: %s", strerror(errno));
 	if (cmsgbuf_recv_truncated(b))
-		fail_msg("control data truncated");
+		fail_msg("%s", "control data truncated");
 	return (size_t)n;
 }
 
@@ -533,7 +548,7 @@ static int plain_recverr_names_loopback(void *arg)
 
 		if (c->cmsg_level != LEVEL || c->cmsg_type != (FAMILY == AF_INET ? IP_RECVERR : IPV6_RECVERR))
 			continue;
-		memcpy(&offender, CMSG_DATA(c) + sizeof(struct sock_extended_err), addr_len());
+		memcpy(&offender, CMSG_DATA(c) + sizeof(struct cmsgbuf_sock_extended_err), addr_len());
 		return offender.sa.sa_family == FAMILY ? 0 : 4;
 	}
 	return 5;
@@ -644,7 +659,7 @@ static bool wait_for_stamps(int rx, int tx, const union addr *to, int type)
 		usleep(10000);
 	}
 	if (!qemu_gap("no SCM_TIMESTAMPING message in 2 s"))
-		fail_msg("no SCM_TIMESTAMPING message in 2 s");
+		fail_msg("%s", "no SCM_TIMESTAMPING message in 2 s");
 	return false;
 }
 
