@@ -49,6 +49,7 @@ _Static_assert(offsetof(struct cmsgbuf_in_pktinfo, ipi_addr) ==
 _Static_assert(sizeof(struct cmsgbuf_in6_pktinfo) == sizeof(struct in6_pktinfo), "in6_pktinfo");
 _Static_assert(offsetof(struct cmsgbuf_in6_pktinfo, ipi6_ifindex) ==
 	       offsetof(struct in6_pktinfo, ipi6_ifindex), "in6_pktinfo");
+_Static_assert(sizeof(struct cmsgbuf_sock_extended_err) == 16, "no padding before the offender");
 #ifdef HAVE_LINUX_ERRQUEUE_H
 _Static_assert(sizeof(struct cmsgbuf_sock_extended_err) == sizeof(struct sock_extended_err),
 	       "sock_extended_err");
@@ -144,39 +145,34 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_ipv6_origdstaddr(const struct cmsgbuf_msg *m, st
 	return read_exact(m, IPPROTO_IPV6, IPV6_ORIGDSTADDR, addr, sizeof(*addr));
 }
 
-/* The error and its offender, as ip_recv_error() and ipv6_recv_error() lay them out. */
+/*
+ * The error and its offender, back to back, as ip_recv_error() and
+ * ipv6_recv_error() lay them out (struct sock_extended_err is 16 bytes: no
+ * padding before the address).
+ */
+static bool read_recverr(const struct cmsgbuf_msg *m, int level, int type,
+			 struct cmsgbuf_sock_extended_err *ee, void *offender, size_t offender_len)
+{
+	unsigned char err[sizeof(*ee) + sizeof(struct sockaddr_in6)];
+
+	if (!read_exact(m, level, type, err, sizeof(*ee) + offender_len))
+		return false;
+	memcpy(ee, err, sizeof(*ee));
+	if (offender)
+		memcpy(offender, err + sizeof(*ee), offender_len);
+	return true;
+}
+
 CMSGBUF_PUBLIC bool cmsgbuf_msg_ip_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
 					   struct sockaddr_in *offender)
 {
-	struct {
-		struct cmsgbuf_sock_extended_err ee;
-		struct sockaddr_in offender;
-	} err;
-
-	_Static_assert(sizeof(err) == sizeof(err.ee) + sizeof(err.offender), "no padding");
-	if (!read_exact(m, IPPROTO_IP, IP_RECVERR, &err, sizeof(err)))
-		return false;
-	*ee = err.ee;
-	if (offender)
-		*offender = err.offender;
-	return true;
+	return read_recverr(m, IPPROTO_IP, IP_RECVERR, ee, offender, sizeof(*offender));
 }
 
 CMSGBUF_PUBLIC bool cmsgbuf_msg_ipv6_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
 					     struct sockaddr_in6 *offender)
 {
-	struct {
-		struct cmsgbuf_sock_extended_err ee;
-		struct sockaddr_in6 offender;
-	} err;
-
-	_Static_assert(sizeof(err) == sizeof(err.ee) + sizeof(err.offender), "no padding");
-	if (!read_exact(m, IPPROTO_IPV6, IPV6_RECVERR, &err, sizeof(err)))
-		return false;
-	*ee = err.ee;
-	if (offender)
-		*offender = err.offender;
-	return true;
+	return read_recverr(m, IPPROTO_IPV6, IPV6_RECVERR, ee, offender, sizeof(*offender));
 }
 
 /*

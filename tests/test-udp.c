@@ -1128,21 +1128,6 @@ static void stamps_with_a_fraction_out_of_range_are_refused(void **state)
 #define UNIT_TESTS
 #endif
 
-static bool ipv6_loopback_configured(void)
-{
-	FILE *f = fopen("/proc/net/if_inet6", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "00000000000000000000000000000001 ", 33) == 0)
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /*
  * Under qemu-user: does a plain recvmsg(2) of IP_PKTINFO, walked with the
  * libc's CMSG_* macros, give loopback's interface index? qemu passes the
