@@ -4,11 +4,12 @@
  *
  * One source, built twice: TEST_IP is 4 or 6. Each test sets the receiver's
  * options and the sender's values (by setsockopt(2), or per datagram by a
- * control message), receives with cmsgbuf_recvmsg_from() and reads each
- * message with its reader only: the value read is the value set. test-udp6
- * is skipped (an empty TAP plan) where ::1 is not configured. test-udp4 also holds the
- * reader unit tests, with hand-built messages: each reader refuses another
- * kind, a payload one byte short and one byte long, and then writes no byte.
+ * control message), receives with cmsgbuf_recvmsg() and reads each message
+ * with its reader only: the value read is the value set. test-udp6 is
+ * skipped (an empty TAP plan) where ::1 is not configured. test-udp4 also
+ * holds the reader unit tests, with hand-built messages: each reader refuses
+ * another kind, an empty payload, one a byte short and one a byte long, and
+ * then writes no byte.
  */
 
 #include <errno.h>
