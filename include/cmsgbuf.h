@@ -850,8 +850,19 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 #define CMSGBUF_IP_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in))
 #define CMSGBUF_IPV6_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in6))
 
-/* Declared in <time.h>, which cmsgbuf.h does not impose on its users. */
-struct timespec;
+/**
+ * struct cmsgbuf_timespec - a received time, whatever the width of time_t
+ * @tv_sec: seconds since the epoch (CLOCK_REALTIME)
+ * @tv_nsec: nanoseconds, 0 to 999999999
+ *
+ * Not struct timespec: a 32-bit program may build with a 64-bit time_t
+ * (_TIME_BITS=64) and the library without, or the other way round; this
+ * layout is the same in both, and needs no <time.h>.
+ */
+struct cmsgbuf_timespec {
+	int64_t tv_sec;
+	long tv_nsec;
+};
 
 /**
  * struct cmsgbuf_in_pktinfo - laid out as struct in_pktinfo (IP_PKTINFO)
@@ -972,17 +983,16 @@ bool cmsgbuf_msg_udp_gro(const struct cmsgbuf_msg *m, int *segment_size);
  * seconds and nanoseconds). Microseconds are converted to nanoseconds.
  *
  * Return: true when @m is one of those with its exact payload size; false
- * otherwise with @ts untouched, and errno EINVAL (another kind or size, or
- * microseconds or nanoseconds out of their range), or EOVERFLOW (the seconds
- * do not fit in time_t).
+ * otherwise, with errno EINVAL and @ts untouched. A microsecond or
+ * nanosecond count out of its range, which no kernel sends, is refused too.
  */
-bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct timespec *ts);
+bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
 
 /**
  * cmsgbuf_msg_timestamping() - the three times of an SCM_TIMESTAMPING message
  * @m: a message cmsgbuf_recv_next() yielded
- * @ts: an array of three, where the times are stored: [0] software, [1] unused (zero),
- *      [2] hardware; a time the kernel did not take is zero
+ * @ts: an array of three, where the times are stored: [0] software,
+ *      [1] unused (zero), [2] hardware; a time the kernel did not take is zero
  *
  * Takes SO_TIMESTAMPING_OLD (three struct timespec of the kernel's long: 48
  * bytes on 64-bit, 24 on 32-bit) and SO_TIMESTAMPING_NEW (three pairs of
@@ -990,7 +1000,7 @@ bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct timespec *ts);
  *
  * Return: as cmsgbuf_msg_timestamp(); all three or none are stored.
  */
-bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec *ts);
+bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
 
 /**
  * cmsgbuf_msg_ip_recverr() - the error of an IP_RECVERR message

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 /* (musl-gcc leaves the kernel's headers out: there, the layouts go unchecked) */
@@ -181,10 +180,11 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_ipv6_recverr(const struct cmsgbuf_msg *m, struct
  * for SO_TIMESTAMP, nanoseconds otherwise. decode() reads @n stamps of
  * either width from @data, checks every one, and only then stores them all.
  */
-static bool decode(const unsigned char *data, bool wide, long per_second, struct timespec *ts, size_t n)
+static bool decode(const unsigned char *data, bool wide, long per_second, struct cmsgbuf_timespec *ts,
+		   size_t n)
 {
 	size_t width = wide ? sizeof(int64_t) : sizeof(kernel_long);
-	struct timespec out[3];
+	struct cmsgbuf_timespec out[3];
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t sec, frac;
@@ -204,18 +204,14 @@ static bool decode(const unsigned char *data, bool wide, long per_second, struct
 			errno = EINVAL;
 			return false;
 		}
-		out[i].tv_sec = (time_t)sec;
-		if ((int64_t)out[i].tv_sec != sec) {
-			errno = EOVERFLOW;
-			return false;
-		}
+		out[i].tv_sec = sec;
 		out[i].tv_nsec = (long)frac * (1000000000L / per_second);
 	}
 	memcpy(ts, out, n * sizeof(*ts));
 	return true;
 }
 
-CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct timespec *ts)
+CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts)
 {
 	bool wide = m->type == SO_TIMESTAMP_NEW || m->type == SO_TIMESTAMPNS_NEW;
 	bool micro = m->type == SO_TIMESTAMP_OLD || m->type == SO_TIMESTAMP_NEW;
@@ -229,7 +225,7 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct ti
 	return decode(m->data, wide, micro ? 1000000L : 1000000000L, ts, 1);
 }
 
-CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct timespec *ts)
+CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts)
 {
 	bool wide = m->type == SO_TIMESTAMPING_NEW;
 

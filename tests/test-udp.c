@@ -618,7 +618,7 @@ out:
 
 /* Timestamps */
 
-static int64_t ns_of(const struct timespec *ts)
+static int64_t ns_of(const struct cmsgbuf_timespec *ts)
 {
 	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 }
@@ -628,7 +628,7 @@ static int64_t realtime_ns(void)
 	struct timespec ts;
 
 	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts), 0);
-	return ns_of(&ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 #define STAMPS 5
@@ -686,7 +686,7 @@ static void stamps_are_read_in_order_and_on_time(int option, int value, int type
 		unsigned char space[SPACE];
 		struct cmsgbuf_recv b;
 		struct cmsgbuf_msg m;
-		struct timespec ts[3];
+		struct cmsgbuf_timespec ts[3];
 		int64_t before, after, stamp;
 		char byte;
 
@@ -864,13 +864,13 @@ static const struct row {
 	{ "IP_TTL", read_ip_ttl, IPPROTO_IP, IP_TTL, 4, sizeof(int) },
 	{ "IPV6_HOPLIMIT", read_ipv6_hoplimit, IPPROTO_IPV6, IPV6_HOPLIMIT, 4, sizeof(int) },
 	{ "UDP_GRO", read_udp_gro, IPPROTO_UDP, UDP_GRO, 4, sizeof(int) },
-	{ "SO_TIMESTAMP_OLD", read_timestamp, SOL_SOCKET, SO_TIMESTAMP_OLD, OLD_STAMP, sizeof(struct timespec) },
-	{ "SO_TIMESTAMP_NEW", read_timestamp, SOL_SOCKET, SO_TIMESTAMP_NEW, 16, sizeof(struct timespec) },
-	{ "SO_TIMESTAMPNS_OLD", read_timestamp, SOL_SOCKET, SO_TIMESTAMPNS_OLD, OLD_STAMP, sizeof(struct timespec) },
-	{ "SO_TIMESTAMPNS_NEW", read_timestamp, SOL_SOCKET, SO_TIMESTAMPNS_NEW, 16, sizeof(struct timespec) },
+	{ "SO_TIMESTAMP_OLD", read_timestamp, SOL_SOCKET, SO_TIMESTAMP_OLD, OLD_STAMP, sizeof(struct cmsgbuf_timespec) },
+	{ "SO_TIMESTAMP_NEW", read_timestamp, SOL_SOCKET, SO_TIMESTAMP_NEW, 16, sizeof(struct cmsgbuf_timespec) },
+	{ "SO_TIMESTAMPNS_OLD", read_timestamp, SOL_SOCKET, SO_TIMESTAMPNS_OLD, OLD_STAMP, sizeof(struct cmsgbuf_timespec) },
+	{ "SO_TIMESTAMPNS_NEW", read_timestamp, SOL_SOCKET, SO_TIMESTAMPNS_NEW, 16, sizeof(struct cmsgbuf_timespec) },
 	{ "SO_TIMESTAMPING_OLD", read_timestamping, SOL_SOCKET, SO_TIMESTAMPING_OLD, 3 * OLD_STAMP,
-	  3 * sizeof(struct timespec) },
-	{ "SO_TIMESTAMPING_NEW", read_timestamping, SOL_SOCKET, SO_TIMESTAMPING_NEW, 48, 3 * sizeof(struct timespec) },
+	  3 * sizeof(struct cmsgbuf_timespec) },
+	{ "SO_TIMESTAMPING_NEW", read_timestamping, SOL_SOCKET, SO_TIMESTAMPING_NEW, 48, 3 * sizeof(struct cmsgbuf_timespec) },
 	{ "IP_RECVERR", read_ip_recverr, IPPROTO_IP, IP_RECVERR, 32,
 	  sizeof(struct cmsgbuf_sock_extended_err) + sizeof(struct sockaddr_in) },
 	{ "IPV6_RECVERR", read_ipv6_recverr, IPPROTO_IPV6, IPV6_RECVERR, 44,
@@ -891,7 +891,7 @@ static const struct row {
  */
 static union {
 	max_align_t align;
-	unsigned char bytes[GUARD + 3 * sizeof(struct timespec) + 64 + GUARD];
+	unsigned char bytes[GUARD + 3 * sizeof(struct cmsgbuf_timespec) + 64 + GUARD];
 } out;
 static union {
 	max_align_t align;
@@ -1033,7 +1033,7 @@ static void readers_decode_values_from_unaligned_payloads(void **state)
 {
 	unsigned char raw[1 + 48];
 	struct cmsgbuf_msg m;
-	struct timespec ts[3];
+	struct cmsgbuf_timespec ts[3];
 	int v = 0;
 
 	(void)state;
@@ -1090,7 +1090,7 @@ static void readers_decode_values_from_unaligned_payloads(void **state)
 static void stamps_with_a_fraction_out_of_range_are_refused(void **state)
 {
 	struct cmsgbuf_msg m;
-	struct timespec ts[3];
+	struct cmsgbuf_timespec ts[3];
 	int64_t stamps[6] = { 1, 0, 2, 0, 3, 1000000000 };
 	int64_t micro[2] = { 1, 1000000 };
 	int64_t negative[2] = { 1, -1 };
