@@ -9,11 +9,12 @@
  * (UDP_SEGMENT, IP_PKTINFO, IP_TOS, SCM_TXTIME, ...). cmsgbuf builds that
  * buffer in memory the caller owns, and walks buffers it did not build:
  *
- *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+ * assumes: int sock, file, pipe_end; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2)) space;
  *	struct cmsgbuf_send b;
  *	int fds[2] = { file, pipe_end };
  *
- *	cmsgbuf_send_init(&b, space, sizeof(space));
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
  *	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(fds, 2)))
  *		err(1, "cmsgbuf_send_push");
  *	cmsgbuf_sendmsg(sock, &iov, 1, &b, 0);
@@ -27,7 +28,8 @@
  *  - Every byte handed to the kernel is initialised: padding is zero.
  *  - A message the kernel would reject or silently drop, or that would
  *    silently override one already in the buffer, is refused at push time
- *    (see cmsgbuf_send_push()).
+ *    (see cmsgbuf_send_push()), unless the caller made it with
+ *    cmsgbuf_unchecked() for a kernel newer than cmsgbuf's rules.
  *  - The walker never reads outside the buffer and always ends, whatever the
  *    bytes hold.
  *
@@ -65,8 +67,11 @@ extern "C" {
  * under _GNU_SOURCE. CMSGBUF_SCM_PIDFD is SCM_PIDFD (Linux 6.5 on), the
  * received message that carries a pidfd, which older libc headers lack.
  */
-#ifdef __cplusplus
+#if defined(__cplusplus)
 #define CMSGBUF_HDR_ALIGN alignof(struct cmsghdr)
+#elif defined(__GNUC__) && !(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+/* C99 has no _Alignof; gcc and clang have this keyword in every mode. */
+#define CMSGBUF_HDR_ALIGN __alignof__(struct cmsghdr)
 #else
 #define CMSGBUF_HDR_ALIGN _Alignof(struct cmsghdr)
 #endif
@@ -150,18 +155,43 @@ struct cmsgbuf_ucred {
  *
  * CMSGBUF_RIGHTS_SPACE(n), CMSGBUF_CREDENTIALS_SPACE and CMSGBUF_RAW_SPACE(len)
  * are the bytes one message takes in a buffer (its CMSG_SPACE()).
- * CMSGBUF_SPACE(total) adds, once, the slack needed to align a buffer that may
- * start at any address, so that
  *
+ * CMSGBUF_BUFFER_TYPE(total) is the type of a buffer for @total such bytes:
+ * a union of unsigned char bytes[total] and a size_t, which aligns it for
+ * struct cmsghdr (whose members are a size_t or narrower cmsg_len and
+ * ints; struct cmsghdr itself, which ends in a flexible array in glibc, may
+ * not be a struct member in ISO C). Its sizeof is @total; a @total that is
+ * not a multiple of CMSG_ALIGN(1), as a CMSG_LEN() often is, fails to compile.
+ * It holds exactly those messages wherever it lies (on the stack, static, a
+ * member of any struct); typedef it to give it a name:
+ *
+ * assumes: struct cmsgbuf_send b;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE) space;
+ *
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
+ *
+ * CMSGBUF_SPACE(total) sizes a plain byte array instead: it adds, once, the
+ * slack needed to align an array that may start at any address, so that
+ *
+ * assumes: nothing
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) +
  *					  CMSGBUF_CREDENTIALS_SPACE)];
  *
- * holds exactly those two messages wherever space lies. A buffer that is
- * already aligned (say, a union with struct cmsghdr) needs no slack.
+ * holds exactly those two messages wherever space lies. Without it the array
+ * holds them only where it happens to be aligned: a stack array often is, the
+ * same array as a struct member after a char is not, and there the last push
+ * fails with ENOSPC. A change of layout far away shows the bug.
  */
 #define CMSGBUF_RAW_SPACE(len) CMSG_SPACE(len)
 #define CMSGBUF_RIGHTS_SPACE(n) CMSG_SPACE((n) * sizeof(int))
 #define CMSGBUF_CREDENTIALS_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_ucred))
+#define CMSGBUF_BUFFER_TYPE(total) \
+	union { \
+		unsigned char bytes[(total)]; \
+		size_t cmsgbuf_private_align; \
+		unsigned char cmsgbuf_private_total_is_not_whole_messages[ \
+			(total) % CMSG_ALIGN(1) == 0 ? 1 : -1]; \
+	}
 #define CMSGBUF_SPACE(total) ((total) + CMSGBUF_HDR_ALIGN - 1)
 
 /**
@@ -170,6 +200,10 @@ struct cmsgbuf_ucred {
  * @type: cmsg_type, such as SCM_RIGHTS or IP_TOS
  * @data: the payload; may be NULL only when @len is 0
  * @len: the payload's length in bytes
+ * @unchecked: true only in a message of cmsgbuf_unchecked(), which push
+ *             checks for its structure alone; every other constructor, and
+ *             cmsgbuf_recv_next(), set it false (so does zeroing the struct,
+ *             as a message filled in field by field needs)
  *
  * A message only points at its payload: nothing is copied until it is pushed.
  */
@@ -178,6 +212,7 @@ struct cmsgbuf_msg {
 	int type;
 	const void *data;
 	size_t len;
+	bool unchecked;
 };
 
 /**
@@ -188,7 +223,7 @@ struct cmsgbuf_msg {
  */
 static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0 };
+	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0, false };
 
 	/* A count too large to express in bytes keeps a length push refuses. */
 	m.len = n > (size_t)INT_MAX / sizeof(int) ? (size_t)-1 : n * sizeof(int);
@@ -199,10 +234,18 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  * cmsgbuf_credentials() - an SCM_CREDENTIALS message
  * @cred: the credentials to claim; the kernel checks that the sender may
  *        claim them (sendmsg(2) fails with EPERM otherwise)
+ *
+ * They reach only a receiver whose socket has SO_PASSCRED on when it
+ * receives. Without it the kernel drops them silently: push and sendmsg(2)
+ * succeed, and the receiver gets no control message and no MSG_CTRUNC. The
+ * sender's own SO_PASSCRED does not matter, and push cannot know the
+ * receiver's. glibc declares SO_PASSCRED only under _DEFAULT_SOURCE (which
+ * _GNU_SOURCE and gcc's default gnu modes imply, -std=c99, c11 or c17 not):
+ * define it before the first #include. musl declares it always.
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred) };
+	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred), false };
 
 	return m;
 }
@@ -211,11 +254,33 @@ static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred 
  * cmsgbuf_raw() - any control message, given by level, type and payload
  *
  * Push still applies every rule it knows for (@level, @type): a raw
- * SCM_RIGHTS message is checked like one made by cmsgbuf_rights().
+ * SCM_RIGHTS message is checked like one made by cmsgbuf_rights(), and a
+ * type the kernel does not take at SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 or
+ * SOL_UDP is refused (see cmsgbuf_send_push()).
  */
 static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len };
+	struct cmsgbuf_msg m = { level, type, data, len, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_unchecked() - a control message push does not judge, for kernels newer than cmsgbuf
+ *
+ * For a kind, or a value, that a newer kernel takes and cmsgbuf's table does
+ * not know (SCM_DEVMEM_DMABUF before cmsgbuf knew it, a new timestamping
+ * flag): push applies only the checks that keep the buffer sound (a NULL
+ * payload with a length, EOVERFLOW, ENOSPC; the layout, the zeroed padding,
+ * all or nothing) and none of the kernel's rules, which are then the
+ * kernel's alone to apply in sendmsg(2). An unchecked message counts for the
+ * rules of the checked messages pushed with it: its descriptors count
+ * towards CMSGBUF_MAX_FDS, and a checked message that would override it is
+ * refused.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const void *data, size_t len)
+{
+	struct cmsgbuf_msg m = { level, type, data, len, true };
 
 	return m;
 }
@@ -231,10 +296,10 @@ struct cmsgbuf_send {
 	size_t cap;		/* private: usable bytes from base */
 	size_t len;		/* private: bytes holding messages */
 	unsigned int nfds;	/* private: descriptors across rights messages */
-	unsigned int once;	/* private: one bit per once-only kind present */
+	unsigned int once;	/* private: the kernel's send-state fields set (lib/kinds.h) */
 };
 
-/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.c) */
+/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.h) */
 #define CMSGBUF_PRIVATE_ONCE_CREDENTIALS 2u
 
 /* An empty buffer, without space: every push fails with ENOSPC. */
@@ -272,16 +337,31 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *      negative descriptor (EBADF), or more than
  *      CMSGBUF_MAX_FDS descriptors across all rights messages in the buffer
  *      (the kernel merges them into one and refuses more than SCM_MAX_FD);
- *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred, or a
- *      second credentials message (the kernel keeps only the last);
- *    - another SOL_SOCKET type the kernel does not take on send (the buffer
- *      does not know the socket: on AF_UNIX the kernel takes only SCM_RIGHTS
- *      and SCM_CREDENTIALS, and refuses SO_MARK, SCM_TXTIME and the like);
- *    - the IP and UDP messages cmsgbuf knows (see cmsgbuf(3)): a wrong payload
- *      length, a value out of the kernel's range, or a second message of the
- *      same kind (the kernel keeps only the last);
+ *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred;
+ *    - the other kinds the kernel takes at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 and SOL_UDP (see cmsgbuf(3)): a wrong payload length, or
+ *      a value the kernel refuses (SO_TIMESTAMPING flags outside
+ *      SOF_TIMESTAMPING_TX_RECORD_MASK, an IP_TTL of 0, ...);
+ *    - a message that sets a field of the kernel's send state that one
+ *      already in the buffer sets (the kernel keeps only the last), whatever
+ *      their kinds: a second SCM_CREDENTIALS or IP_TTL, SO_TIMESTAMPING_OLD
+ *      and SO_TIMESTAMPING_NEW, IPV6_HOPLIMIT and IPV6_2292HOPLIMIT,
+ *      SO_PRIORITY and IP_TOS (which sets the priority too), IP_PKTINFO,
+ *      IPV6_PKTINFO and IPV6_2292PKTINFO;
+ *    - a type the kernel does not take at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 or SOL_UDP: on the sockets those levels are for, the
+ *      kernel refuses it (and AF_UNIX skips the IP and UDP levels). The
+ *      buffer does not know its socket, so push takes what some socket takes:
+ *      SO_MARK (which AF_UNIX refuses), SCM_RIGHTS (which UDP ignores);
  *  - ENOSPC: the message does not fit in the space left.
- * Messages of other levels and types are copied as they are.
+ * Messages of other levels are copied as they are. A message of
+ * cmsgbuf_unchecked() is refused only for a NULL payload (EINVAL), its size
+ * (EOVERFLOW) or the room (ENOSPC): the kernel's rules are the kernel's.
+ * Rules that depend on the socket or the caller stay with the kernel too: a
+ * capability (SO_MARK, SO_PRIORITY above 6, IPv6 option headers), a socket
+ * option (SCM_TXTIME needs SO_TXTIME, SCM_TS_OPT_ID needs
+ * SOF_TIMESTAMPING_OPT_ID), the route (UDP_SEGMENT above the MTU), and
+ * net.core.optmem_max.
  */
 CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
 
@@ -411,6 +491,7 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * as one closes a descriptor. Every descriptor is received close-on-exec:
  * MSG_CMSG_CLOEXEC is always added.
  *
+ * assumes: int sock; struct iovec iov; void use(int a, int b);
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE +
  *					  CMSGBUF_RIGHTS_SPACE(2))];
  *	struct cmsgbuf_recv b;
@@ -438,12 +519,23 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * kernel closes the descriptors that did not fit. Sum CMSG_SPACE(), as these
  * macros do, never CMSG_LEN(): Linux fits (controllen - sizeof(struct
  * cmsghdr)) / sizeof(int) descriptors, so CMSG_LEN(n * sizeof(int)) bytes
- * happen to hold n there, but not on FreeBSD. CMSGBUF_RECV_MAX_SPACE holds
- * all that one AF_UNIX receive can carry except a security label.
+ * happen to hold n there, but not on FreeBSD.
+ *
+ * CMSGBUF_RECV_MAX_SPACE holds all that one AF_UNIX receive can carry except
+ * a security label, whatever the receiver turned on: credentials, the most
+ * descriptors a peer can send, a pidfd, and on a datagram or seqpacket
+ * socket a timestamp (SO_TIMESTAMP or SO_TIMESTAMPNS, at most 16 bytes in
+ * their _NEW forms) together with an SCM_TIMESTAMPING (SO_TIMESTAMPING with
+ * software receive stamps: three 16-byte stamps). A stream socket gets no
+ * timestamp; its SCM_INQ (SO_INQ) is a 4-byte int, which fits in their room.
+ * SO_RXQ_OVFL, SO_RCVMARK and SO_RCVPRIORITY add nothing on AF_UNIX
+ * (measured on Linux 6.18). It sizes a byte array, CMSGBUF_SPACE()'s slack
+ * included, so it is no CMSGBUF_BUFFER_TYPE() total.
  */
 #define CMSGBUF_PIDFD_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_RECV_MAX_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + \
-	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE)
+	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE + \
+	CMSGBUF_RAW_SPACE(2 * sizeof(int64_t)) + CMSGBUF_RAW_SPACE(6 * sizeof(int64_t)))
 
 /**
  * struct cmsgbuf_recv - the control data of one receive, and its descriptors
@@ -673,13 +765,15 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 	unsigned char *p;
 	struct cmsghdr h;
 
-	if (msg.level != SOL_SOCKET || !data || msg.len > left || CMSG_SPACE(msg.len) > left)
+	if (msg.level != SOL_SOCKET || msg.unchecked || !data || msg.len > left ||
+	    CMSG_SPACE(msg.len) > left)
 		goto slow;
 	if (msg.type == SCM_RIGHTS) {
 		int neg = 0;
 
 		nfds = msg.len / sizeof(int);
-		if (nfds == 0 || msg.len % sizeof(int) != 0 || nfds > CMSGBUF_MAX_FDS - b->nfds)
+		/* b->nfds may pass CMSGBUF_MAX_FDS, through unchecked messages */
+		if (nfds == 0 || msg.len % sizeof(int) != 0 || b->nfds + nfds > CMSGBUF_MAX_FDS)
 			goto slow;
 		for (size_t i = 0; i < nfds; i++) {
 			int fd;
@@ -819,6 +913,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	out->type = c->cmsg_type;
 	out->data = b->data + off + CMSG_LEN(0);
 	out->len = clen - CMSG_LEN(0);
+	out->unchecked = false;
 	pad = -clen & (CMSG_ALIGN(1) - 1);
 	if (pad <= left - clen)
 		b->next = off + clen + pad;
@@ -916,6 +1011,32 @@ CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct 
 	memcpy(cred, m->data, sizeof(*cred));
 	return true;
 }
+
+/**
+ * CMSGBUF_RECV_CLEANUP - clear a receive buffer when it goes out of scope
+ *
+ * For GNU C (gcc, clang): marks a struct cmsgbuf_recv variable so that
+ * cmsgbuf_recv_clear() runs on it on every way out of its scope, each return
+ * and goto out of the block included, as systemd's _cleanup_ does. Give the
+ * variable a value where it is declared, since the clear may run from any
+ * later line:
+ *
+ * assumes: int sock; struct iovec iov; int handle(struct cmsgbuf_recv *b);
+ *	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
+ *	CMSGBUF_RECV_CLEANUP struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+ *
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;	// b cleared: nothing to close
+ *	if (cmsgbuf_recv_truncated(&b))
+ *		return -1;	// b cleared: the descriptors that came are closed
+ *	return handle(&b);	// b cleared once handle() has returned
+ *
+ * Not defined where __GNUC__ is not: call cmsgbuf_recv_clear() there.
+ */
+#if defined(__GNUC__)
+#define CMSGBUF_RECV_CLEANUP __attribute__((cleanup(cmsgbuf_recv_clear)))
+#endif
 
 #ifdef __cplusplus
 }
