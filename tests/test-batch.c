@@ -50,21 +50,6 @@ static bool is_open(int fd)
 	return fcntl(fd, F_GETFD) != -1;
 }
 
-static bool ipv6_loopback_configured(void)
-{
-	FILE *f = fopen("/proc/net/if_inet6", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "00000000000000000000000000000001 ", 33) == 0)
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /*
  * A batch of BATCH messages: each its one-byte payload (its index), its iovec,
  * its send and receive buffers in its own space.

@@ -73,21 +73,6 @@ static int stop_server(void **state)
 	return 0;
 }
 
-static bool ipv6_loopback_configured(void)
-{
-	FILE *f = fopen("/proc/net/if_inet6", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "00000000000000000000000000000001 ", 33) == 0)
-			found = true;
-	fclose(f);
-	return found;
-}
-
 /* A client socket of @family bound to @src (a numeric address), with a receive timeout. */
 static int client(int family, const char *src)
 {

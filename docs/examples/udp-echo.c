@@ -12,9 +12,10 @@
  * prefers: a client that wrote to 127.0.0.3 gets its answer from 127.0.0.1
  * and, connected to 127.0.0.3, drops it. So the server turns IP_PKTINFO
  * (IPV6_RECVPKTINFO) on, reads each datagram's local address from the
- * received message, and sends the reply with the same message, whose
- * ipi_spec_dst (ipi6_addr) sets the source address. Datagrams go in batches
- * of up to 32 each way, with cmsgbuf_recvmmsg() and cmsgbuf_sendmmsg().
+ * received message (cmsgbuf_msg_ip_pktinfo(), cmsgbuf_msg_ipv6_pktinfo()),
+ * and sends the reply with the same message, whose ipi_spec_dst (ipi6_addr)
+ * sets the source address. Datagrams go in batches of up to 32 each way,
+ * with cmsgbuf_recvmmsg() and cmsgbuf_sendmmsg().
  */
 
 #define _GNU_SOURCE
@@ -58,25 +59,29 @@ static void on_signal(int sig)
  * came to: for IPv4, its ipi_spec_dst (the local address; for a unicast
  * datagram the one it was sent to, for a broadcast the interface's own);
  * for IPv6, its ipi6_addr and interface, which a link-local address needs.
+ * (Until cmsgbuf has send constructors for them, the reply's packet info is
+ * the libc's struct, pushed with cmsgbuf_raw(), whose rules check its size.)
  */
 static bool reply_from(struct cmsgbuf_recv *received, struct cmsgbuf_send *reply, int family)
 {
 	struct cmsgbuf_msg m;
 
 	if (family == AF_INET) {
-		struct in_pktinfo got, src = { 0 };
+		struct cmsgbuf_in_pktinfo got;
+		struct in_pktinfo src = { 0 };
 
-		if (!cmsgbuf_recv_find(received, IPPROTO_IP, IP_PKTINFO, &m) || m.len != sizeof(got))
+		if (!cmsgbuf_recv_find(received, IPPROTO_IP, IP_PKTINFO, &m) ||
+		    !cmsgbuf_msg_ip_pktinfo(&m, &got))
 			return false;
-		memcpy(&got, m.data, sizeof(got));
 		src.ipi_spec_dst = got.ipi_spec_dst;
 		return cmsgbuf_send_push(reply, cmsgbuf_raw(IPPROTO_IP, IP_PKTINFO, &src, sizeof(src)));
 	} else {
-		struct in6_pktinfo got, src;
+		struct cmsgbuf_in6_pktinfo got;
+		struct in6_pktinfo src;
 
-		if (!cmsgbuf_recv_find(received, IPPROTO_IPV6, IPV6_PKTINFO, &m) || m.len != sizeof(got))
+		if (!cmsgbuf_recv_find(received, IPPROTO_IPV6, IPV6_PKTINFO, &m) ||
+		    !cmsgbuf_msg_ipv6_pktinfo(&m, &got))
 			return false;
-		memcpy(&got, m.data, sizeof(got));
 		memset(&src, 0, sizeof(src));
 		src.ipi6_addr = got.ipi6_addr;
 		src.ipi6_ifindex = got.ipi6_ifindex;

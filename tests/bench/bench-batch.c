@@ -11,8 +11,9 @@
  *    sendmmsg of 32, timed on both sides, not counted by callgrind) to a
  *    receiver with IP_PKTINFO and IP_RECVTOS on, drained in one recvmmsg and
  *    every datagram's packet info and TOS read. The cmsgbuf side uses
- *    cmsgbuf_recvmmsg() with a struct cmsgbuf_recv per datagram and
- *    cmsgbuf_recv_next(); the hand-written side resets each msg_controllen,
+ *    cmsgbuf_recvmmsg() with a struct cmsgbuf_recv per datagram,
+ *    cmsgbuf_recv_next() and the readers cmsgbuf_msg_ip_pktinfo() and
+ *    cmsgbuf_msg_ip_tos(); the hand-written side resets each msg_controllen,
  *    calls recvmmsg(2) and walks each datagram with CMSG_FIRSTHDR() and
  *    CMSG_NXTHDR(), with the same length checks and copies.
  *  - recvmmsg_noise: the hand-written drain against itself.
@@ -109,10 +110,18 @@ static BENCH_NOINLINE void bench_op_recvmmsg_32_cmsgbuf(void *p)
 	if (cmsgbuf_recvmmsg(c->rx, c->in, DRAIN, c->bufs, 0) != DRAIN)
 		bench_fail("cmsgbuf_recvmmsg");
 	for (int i = 0; i < DRAIN; i++) {
+		struct cmsgbuf_in_pktinfo info = { 0, { 0 }, { 0 } };
 		struct seen s = { { 0 }, 0 };
+		int tos = 0;
 
 		while (cmsgbuf_recv_next(&c->bufs[i], &m))
-			read_one(&s, m.level, m.type, m.data, m.len);
+			if (!cmsgbuf_msg_ip_pktinfo(&m, &info))
+				(void)cmsgbuf_msg_ip_tos(&m, &tos);
+		/* the same layout, the same member names */
+		s.pktinfo.ipi_ifindex = info.ipi_ifindex;
+		s.pktinfo.ipi_spec_dst = info.ipi_spec_dst;
+		s.pktinfo.ipi_addr = info.ipi_addr;
+		s.tos = (unsigned char)tos;
 		c->seen[i] = s;
 	}
 	bench_escape(c->seen);
