@@ -1131,7 +1131,7 @@ int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
  * all anyway.
  *
  * assumes: #define _GNU_SOURCE; int sock; void use(const struct mmsghdr *m, struct cmsgbuf_recv *b);
- *	unsigned char space[32][CMSGBUF_SPACE(CMSGBUF_RAW_SPACE(sizeof(struct in_pktinfo)))];
+ *	unsigned char space[32][CMSGBUF_SPACE(CMSGBUF_RAW_SPACE(sizeof(struct cmsgbuf_in_pktinfo)))];
  *	char data[32][1500];
  *	struct iovec iov[32];
  *	struct mmsghdr msgs[32];
