@@ -35,6 +35,8 @@ static int send_each(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
 {
 	unsigned int i;
 
+	if (n == 0)
+		return 0;
 	if (n > IOV_MAX)
 		n = IOV_MAX;	/* the kernel's limit, which musl applies too */
 	for (i = 0; i < n; i++) {

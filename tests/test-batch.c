@@ -413,6 +413,26 @@ static void batch_carries_the_most_descriptors_a_message_can(void **state)
 	close(sv[1]);
 }
 
+/* An empty batch: nothing touched, nothing sent, nothing received, as the syscalls say. */
+static void empty_batch_is_zero_each_way(void **state)
+{
+	static struct batch r;
+	int sv[2];
+
+	(void)state;
+	dgram_pair(sv);
+	batch_init(&r);
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], NULL, 0, NULL, 0), 0);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], NULL, 0, NULL, MSG_DONTWAIT), 0);
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 0, r.recv, MSG_DONTWAIT), 0);
+	/* the datagram is still there */
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), 1);
+	batch_clear(&r);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Partial sends */
 
 /*
@@ -537,6 +557,7 @@ int main(void)
 		cmocka_unit_test(truncation_is_reported_per_message),
 		cmocka_unit_test(batches_without_buffers_carry_no_control_data),
 		cmocka_unit_test(batch_carries_the_most_descriptors_a_message_can),
+		cmocka_unit_test(empty_batch_is_zero_each_way),
 		cmocka_unit_test(sendmmsg_stopped_by_a_bad_message_reports_those_sent),
 		cmocka_unit_test(sendmmsg_stopped_by_a_full_receiver_resends_the_rest),
 	};
