@@ -1119,8 +1119,9 @@ int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
  * First clears every buffer of @bufs, as cmsgbuf_recvmsg() clears its one:
  * each closes the descriptors it still owns, those of messages yielded and
  * not taken included. Then sets each @msgs[i].msg_hdr's msg_control and
- * msg_controllen to @bufs[i]'s space and calls recvmmsg(2) without a timeout (its timeout is checked only after each
- * datagram, see recvmmsg(2)'s BUGS; use MSG_WAITFORONE or MSG_DONTWAIT).
+ * msg_controllen to @bufs[i]'s space and calls recvmmsg(2) without a
+ * timeout (its timeout is checked only after each datagram, see
+ * recvmmsg(2)'s BUGS; use MSG_WAITFORONE or MSG_DONTWAIT).
  *
  * Afterwards each @bufs[i] of a message received holds that message's
  * control data, as cmsgbuf_recvmsg() would have left it: it owns the
