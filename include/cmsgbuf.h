@@ -264,7 +264,10 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  * is, in the order checked:
  *  - EINVAL: @msg.data is NULL with a nonzero length;
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
- *    would (the kernel refuses a control length above INT_MAX with ENOBUFS);
+ *    would (the kernel refuses a control length above INT_MAX with ENOBUFS;
+ *    it also refuses one above net.core.optmem_max, 128 KiB by default, with
+ *    ENOBUFS, a limit of the machine that push does not know: a buffer given
+ *    no more space than that, the space being its cap, stays below it);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
