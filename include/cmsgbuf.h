@@ -1079,16 +1079,15 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b)
  */
 CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg)
 {
-	const unsigned char *data;
+	const unsigned char *data = (const unsigned char *)msg.data;
 	size_t left = b->cap - b->len, nfds = 0;
 	unsigned char *p;
 	struct cmsghdr h;
 
 	/* a held payload is not at data: the two share their bytes */
-	if (msg.level != SOL_SOCKET || msg.unchecked || msg.held || !msg.data || msg.len > left ||
+	if (msg.level != SOL_SOCKET || msg.unchecked || msg.held || !data || msg.len > left ||
 	    CMSG_SPACE(msg.len) > left)
 		goto slow;
-	data = (const unsigned char *)msg.data;
 	if (msg.type == SCM_RIGHTS) {
 		int neg = 0;
 
@@ -1126,11 +1125,21 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 slow: {
 		/*
 		 * Copies made here only, so that neither msg nor, once this is
-		 * inlined, the caller's buffer must live in memory on the fast path.
+		 * inlined, the caller's buffer must live in memory on the fast
+		 * path. Field by field: a copy of the whole struct (its padding
+		 * too) costs gcc a register on the fast path of the caller.
 		 */
-		struct cmsgbuf_msg m = msg;
+		struct cmsgbuf_msg m;
 		struct cmsgbuf_send copy = *b;
-		bool ok = cmsgbuf_send_extend(&copy, &m, 1);
+		bool ok;
+
+		m.level = msg.level;
+		m.type = msg.type;
+		memcpy(m.value, msg.value, sizeof(m.value));
+		m.len = msg.len;
+		m.unchecked = msg.unchecked;
+		m.held = msg.held;
+		ok = cmsgbuf_send_extend(&copy, &m, 1);
 
 		*b = copy;
 		return ok;
