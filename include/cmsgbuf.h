@@ -398,7 +398,7 @@ struct in6_pktinfo;
 #define CMSGBUF_TXTIME_SPACE CMSG_SPACE(sizeof(uint64_t))
 #define CMSGBUF_MARK_SPACE CMSG_SPACE(sizeof(uint32_t))
 #define CMSGBUF_PRIORITY_SPACE CMSG_SPACE(sizeof(uint32_t))
-#define CMSGBUF_TIMESTAMPING_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_TX_TIMESTAMPING_SPACE CMSG_SPACE(sizeof(uint32_t))
 #define CMSGBUF_TS_OPT_ID_SPACE CMSG_SPACE(sizeof(uint32_t))
 
 /* private: a message holding the @len bytes at @value (at most 8), its padding zeroed */
@@ -573,7 +573,7 @@ static inline struct cmsgbuf_msg cmsgbuf_priority(uint32_t priority)
 }
 
 /**
- * cmsgbuf_timestamping() - SO_TIMESTAMPING: which transmit timestamps to record for one send
+ * cmsgbuf_tx_timestamping() - SO_TIMESTAMPING: which transmit timestamps to record for one send
  * @flags: SOF_TIMESTAMPING_TX_HARDWARE, _TX_SOFTWARE, _TX_SCHED, _TX_ACK,
  *         _TX_COMPLETION (Linux 6.15), or'ed; push refuses any other bit
  *         (SOF_TIMESTAMPING_TX_RECORD_MASK), as the kernel does
@@ -585,7 +585,7 @@ static inline struct cmsgbuf_msg cmsgbuf_priority(uint32_t priority)
  * which every kernel takes (the flags are the same in both names). One per
  * buffer.
  */
-static inline struct cmsgbuf_msg cmsgbuf_timestamping(uint32_t flags)
+static inline struct cmsgbuf_msg cmsgbuf_tx_timestamping(uint32_t flags)
 {
 	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_TIMESTAMPING, &flags, sizeof(flags));
 }

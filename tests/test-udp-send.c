@@ -502,7 +502,7 @@ static void read_tx_timestamp(int fd, struct sock_extended_err *ee, struct times
 
 static void timestamping_asks_a_tx_timestamp_for_one_send(void **state)
 {
-	CMSGBUF_BUFFER_TYPE(CMSGBUF_TIMESTAMPING_SPACE) space;
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_TX_TIMESTAMPING_SPACE) space;
 	struct cmsgbuf_send b;
 	struct sock_extended_err ee;
 	struct timespec when;
@@ -517,7 +517,7 @@ static void timestamping_asks_a_tx_timestamp_for_one_send(void **state)
 	receive(u.rx, &s);
 	assert_int_equal(recv(u.tx, &s, 1, MSG_ERRQUEUE | MSG_DONTWAIT), -1);
 	cmsgbuf_send_init(&b, &space, sizeof(space));
-	push(&b, cmsgbuf_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE));
+	push(&b, cmsgbuf_tx_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE));
 	send_ok(&u, 1, &b);
 	receive(u.rx, &s);
 	read_tx_timestamp(u.tx, &ee, &when);
@@ -530,7 +530,7 @@ static void timestamping_asks_a_tx_timestamp_for_one_send(void **state)
 /* SCM_TS_OPT_ID (Linux 6.13) needs SOF_TIMESTAMPING_OPT_ID on the socket; its id comes back in ee_data. */
 static void ts_opt_id_sets_the_id_the_timestamp_reports(void **state)
 {
-	CMSGBUF_BUFFER_TYPE(CMSGBUF_TIMESTAMPING_SPACE + CMSGBUF_TS_OPT_ID_SPACE) space;
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_TX_TIMESTAMPING_SPACE + CMSGBUF_TS_OPT_ID_SPACE) space;
 	struct cmsgbuf_send b;
 	struct sock_extended_err ee;
 	struct timespec when;
@@ -541,7 +541,7 @@ static void ts_opt_id_sets_the_id_the_timestamp_reports(void **state)
 	udp_open(&u);
 	set_int(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE);
 	cmsgbuf_send_init(&b, &space, sizeof(space));
-	push(&b, cmsgbuf_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE));
+	push(&b, cmsgbuf_tx_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE));
 	push(&b, cmsgbuf_ts_opt_id(4242));
 	expect_errno(send_with(&u, "x", 1, &b), EINVAL, "SCM_TS_OPT_ID without SOF_TIMESTAMPING_OPT_ID");
 	set_int(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID);
@@ -587,7 +587,7 @@ static size_t make_pairs(struct pair *p)
 	PAIR(cmsgbuf_txtime, txtime, SOL_SOCKET, SCM_TXTIME, txtime);
 	PAIR(cmsgbuf_mark, mark, SOL_SOCKET, SO_MARK, mark);
 	PAIR(cmsgbuf_priority, prio, SOL_SOCKET, SO_PRIORITY, prio);
-	PAIR(cmsgbuf_timestamping, tsflags, SOL_SOCKET, SO_TIMESTAMPING_OLD, tsflags);
+	PAIR(cmsgbuf_tx_timestamping, tsflags, SOL_SOCKET, SO_TIMESTAMPING_OLD, tsflags);
 	PAIR(cmsgbuf_ts_opt_id, id, SOL_SOCKET, SCM_TS_OPT_ID, id);
 #undef PAIR
 	return n;
@@ -598,7 +598,7 @@ static const size_t spaces[] = {
 	CMSGBUF_UDP_SEGMENT_SPACE, CMSGBUF_IP_PKTINFO_SPACE, CMSGBUF_IPV6_PKTINFO_SPACE,
 	CMSGBUF_IP_TOS_SPACE, CMSGBUF_IPV6_TCLASS_SPACE, CMSGBUF_IP_TTL_SPACE,
 	CMSGBUF_IPV6_HOPLIMIT_SPACE, CMSGBUF_IPV6_DONTFRAG_SPACE, CMSGBUF_TXTIME_SPACE,
-	CMSGBUF_MARK_SPACE, CMSGBUF_PRIORITY_SPACE, CMSGBUF_TIMESTAMPING_SPACE, CMSGBUF_TS_OPT_ID_SPACE,
+	CMSGBUF_MARK_SPACE, CMSGBUF_PRIORITY_SPACE, CMSGBUF_TX_TIMESTAMPING_SPACE, CMSGBUF_TS_OPT_ID_SPACE,
 };
 
 static void a_held_value_pushes_the_bytes_of_caller_storage(void **state)
@@ -693,7 +693,7 @@ static void push_refuses_through_a_constructor_what_the_kernel_refuses(void **st
 	expect_refused(cmsgbuf_ipv6_hoplimit(256), "IPV6_HOPLIMIT 256");
 	expect_refused(cmsgbuf_ipv6_dontfrag(2), "IPV6_DONTFRAG 2");
 	expect_refused(cmsgbuf_ipv6_dontfrag(-1), "IPV6_DONTFRAG -1");
-	expect_refused(cmsgbuf_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE),
+	expect_refused(cmsgbuf_tx_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE),
 		       "SO_TIMESTAMPING 0x12");
 }
 
