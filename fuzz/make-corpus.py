@@ -348,33 +348,63 @@ def kernel_seeds():
 
 # ---- recv_parse_fuzzer -----------------------------------------------------
 
-ALL = 127  # take every message before clearing
 CTRUNC = 0x80
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD = 1, 1, 2, 4
+# the calls of run() in recv_parse_fuzzer.c, each with a 5-bit argument
+NEXT, TAKE, CLEAR, ADOPT, FIND, CREDS, NFDS, DRAIN = range(8)
+
+
+def op(call, arg=0):
+    return u8(call | arg << 3)
+
+
+# take's argument: the array holds the fds the buffer owns, plus arg % 5 - 2
+TAKE_EXACT, TAKE_ONE_SHORT, TAKE_ONE_MORE = op(TAKE, 2), op(TAKE, 1), op(TAKE, 3)
+
+
+def recv(script, control, flags=0):
+    return u8(len(script) | flags) + script + control
 
 
 def recv_parse_seeds():
     fds = lambda n: b"".join(u32(0) for _ in range(n))  # the fuzzer plants its own
     creds_msg = msg(creds_body(5, 6, 7), SOL_SOCKET, SCM_CREDENTIALS)
+    creds_rights = creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
+    take_all = op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT
     s = {}
-    s["empty"] = u8(ALL)
-    s["rights-1"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
-    s["creds-then-rights"] = u8(ALL) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
-    s["creds-then-rights-stop-after-1"] = u8(1) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
-    s["stop-before-any"] = u8(0) + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD)
-    s["creds-rights-pidfd"] = (u8(ALL) + creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS)
-                               + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
-    s["truncated-cut-by-linux"] = u8(ALL | CTRUNC) + hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["len-past-end-clamped"] = u8(ALL | CTRUNC) + hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["len-past-end-clamped-stop"] = u8(0) + creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3)
-    s["len-size-max-second"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["rights-6-bytes"] = u8(ALL) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
-    s["rights-6-bytes-cleared"] = u8(0) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
-    s["rights-unpadded-last"] = u8(ALL) + creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1)
-    s["unknown-kinds"] = u8(ALL) + msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
-    s["len-too-small-ends-walk"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2)
-    s["short-header-after"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8
-    s["garbage"] = u8(ALL) + b"\xff" * 40
+    s["empty"] = recv(op(DRAIN), b"")
+    s["rights-1-taken"] = recv(op(NEXT) + TAKE_EXACT, msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["rights-1-ignored"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["creds-then-rights-taken"] = recv(take_all + op(CREDS), creds_rights)
+    s["take-one-short-takes-none"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_SHORT + op(NFDS), creds_rights)
+    s["take-one-more"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_MORE + op(NFDS), creds_rights)
+    s["take-twice"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + TAKE_EXACT + op(NFDS), creds_rights)
+    s["stop-after-1"] = recv(op(NEXT), creds_rights)
+    s["clear-twice"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + op(CLEAR), creds_rights)
+    s["take-after-clear"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + TAKE_EXACT, creds_rights)
+    s["adopt-again-busy"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(ADOPT) + op(DRAIN), creds_rights)
+    s["adopt-busy-then-walk-cut-last"] = recv(op(ADOPT) + op(NEXT), hdr(2**48, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\0")
+    s["adopt-cleared-bytes"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(CLEAR) + op(ADOPT) + op(DRAIN)
+                                    + op(NFDS), creds_rights)
+    s["receive-again"] = recv(op(NEXT) + op(CLEAR) + op(ADOPT, 1) + op(NEXT) + op(NEXT) + TAKE_EXACT, creds_rights)
+    s["find-rights-then-take"] = recv(op(FIND, 1) + TAKE_EXACT + op(DRAIN), creds_rights)
+    s["find-absent"] = recv(op(FIND, 16 | 3), creds_rights)
+    s["creds-wrong-length"] = recv(op(CREDS), msg(b"\0" * 8, SOL_SOCKET, SCM_CREDENTIALS))
+    s["creds-rights-pidfd"] = recv(op(DRAIN) + op(FIND, 2) + TAKE_EXACT,
+                                   creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
+    s["stop-before-any"] = recv(b"", msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
+    s["truncated-cut-by-linux"] = recv(op(NEXT) + TAKE_EXACT, hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["len-past-end-clamped"] = recv(op(NEXT) + TAKE_EXACT, hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["len-past-end-clamped-stop"] = recv(b"", creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
+    s["len-past-end-clamped-found"] = recv(op(FIND, 1) + TAKE_EXACT, creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
+    s["len-size-max-second"] = recv(take_all, msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2))
+    s["rights-6-bytes"] = recv(op(NEXT) + TAKE_EXACT, hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
+    s["rights-6-bytes-cleared"] = recv(b"", hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
+    s["rights-unpadded-last"] = recv(take_all, creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1))
+    s["unknown-kinds"] = recv(take_all, msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["len-too-small-ends-walk"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2))
+    s["short-header-after"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8)
+    s["garbage"] = recv(op(DRAIN), b"\xff" * 40)
     return s
 
 
