@@ -177,6 +177,26 @@ static BENCH_NOINLINE void bench_op_extend_udp_4_hand(void *p)
 	bench_escape(c->mh.msg_control);
 }
 
+/* The same four messages pushed one by one, three of them by value constructors that hold the value. */
+static BENCH_NOINLINE void bench_op_push_udp_4_held_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, c->udp_batch.bytes, sizeof(c->udp_batch.bytes));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_ip_pktinfo(&c->pktinfo)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_ttl(c->ttl)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_tos(c->tos)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_udp_segment(c->gso)))
+		bench_fail("push of four UDP kinds");
+	done_cmsgbuf(c, &b);
+}
+
+static BENCH_NOINLINE void bench_op_push_udp_4_held_hand(void *p)
+{
+	bench_op_extend_udp_4_hand(p);
+}
+
 /*
  * The *_stack operations build the buffer where most senders do: in a local
  * array of the sending function (cmsgbuf: the documented
@@ -287,6 +307,7 @@ static const struct bench_op ops[] = {
 	BENCH_OP(push_credentials, 1, NULL, false),
 	BENCH_OP(push_two_clear, 1, NULL, false),
 	BENCH_OP(extend_udp_4, 1, NULL, false),
+	BENCH_OP(push_udp_4_held, 1, NULL, false),
 	BENCH_OP(push_rights_1_stack, 1, NULL, false),
 	BENCH_OP(push_credentials_stack, 1, NULL, false),
 	BENCH_OP(push_two_stack, 1, NULL, false),
