@@ -342,7 +342,11 @@ static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const vo
  * state that no other message in the buffer may set (see
  * cmsgbuf_send_push()). What push cannot know stays the kernel's to refuse
  * in sendmsg(2): a capability, an option of the socket, the source address,
- * the route. Each constructor says which.
+ * the route. Each constructor says which. And the buffer does not know its
+ * socket's family: the kernel ignores, without a word, the IPPROTO_IP kinds
+ * on an IPv6 socket sending to an IPv6 address, and the IPPROTO_IPV6 kinds
+ * on an IPv4 socket (an IPv6 socket sending to an IPv4-mapped address takes
+ * both).
  */
 
 /* private: constants the libcs' headers may lack (Linux's generic values) */

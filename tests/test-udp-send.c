@@ -356,6 +356,35 @@ static void tos_or_tclass_and_ttl_or_hoplimit_are_set_per_datagram(void **state)
 	udp_close(&u);
 }
 
+/*
+ * The buffer does not know its socket: an IPv4 kind on an IPv6 socket
+ * sending to an IPv6 address, or an IPv6 kind on an IPv4 socket, is taken
+ * and ignored without a word (ip_cmsg_send() and ip6_datagram_send_ctl()
+ * skip the other level). The datagram leaves with the default TTL or hop
+ * limit (64 on loopback, net.ipv4.ip_default_ttl), not 7.
+ */
+static void a_kind_of_the_other_family_is_ignored_by_the_kernel(void **state)
+{
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_IP_TTL_SPACE) space;
+	struct cmsgbuf_send b;
+	struct seen s;
+	struct udp u;
+
+	(void)state;
+	udp_open(&u);
+	if (FAMILY == AF_INET)
+		set_int(u.rx, IPPROTO_IP, IP_RECVTTL, 1);
+	else
+		set_int(u.rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	cmsgbuf_send_init(&b, &space, sizeof(space));
+	push(&b, FAMILY == AF_INET ? cmsgbuf_ipv6_hoplimit(7) : cmsgbuf_ip_ttl(7));
+	send_ok(&u, 1, &b);
+	receive(u.rx, &s);
+	assert_int_not_equal(FAMILY == AF_INET ? s.ttl : s.hoplimit, 7);
+	assert_true((FAMILY == AF_INET ? s.ttl : s.hoplimit) > 0);
+	udp_close(&u);
+}
+
 /* IPv6 does not fragment with IPV6_DONTFRAG 1: above loopback's MTU, EMSGSIZE. */
 static void ipv6_dontfrag_fails_a_datagram_above_the_mtu(void **state)
 {
@@ -740,6 +769,7 @@ int main(void)
 		cmocka_unit_test(udp_segment_of_more_than_128_segments_is_einval_for_kernel_taken_by_push),
 		cmocka_unit_test(pktinfo_picks_the_source_address_the_receiver_sees),
 		cmocka_unit_test(tos_or_tclass_and_ttl_or_hoplimit_are_set_per_datagram),
+		cmocka_unit_test(a_kind_of_the_other_family_is_ignored_by_the_kernel),
 		cmocka_unit_test(ipv6_dontfrag_fails_a_datagram_above_the_mtu),
 		cmocka_unit_test(txtime_needs_so_txtime_and_then_arrives),
 		cmocka_unit_test(mark_arrives_where_the_sender_may_set_it),
