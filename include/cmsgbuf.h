@@ -484,7 +484,9 @@ static inline struct cmsgbuf_msg cmsgbuf_ipv6_pktinfo(const struct in6_pktinfo *
  * Sent as an int (the kernel also takes one byte; it sends one byte up to a
  * receiver with IP_RECVTOS). The kernel derives the datagram's priority
  * from it too, so it sets two fields of the kernel's send state: one per
- * buffer, and not with cmsgbuf_priority().
+ * buffer, and not with cmsgbuf_priority(). Push cannot know the socket: an
+ * IPv6 socket sending to an IPv6 address ignores it (use
+ * cmsgbuf_ipv6_tclass() there).
  */
 static inline struct cmsgbuf_msg cmsgbuf_ip_tos(int tos)
 {
@@ -495,7 +497,7 @@ static inline struct cmsgbuf_msg cmsgbuf_ip_tos(int tos)
  * cmsgbuf_ipv6_tclass() - IPV6_TCLASS: the traffic class of one IPv6 datagram (DSCP and ECN)
  * @tclass: 0 to 255, or -1 for the socket's; push refuses others, as the kernel does
  *
- * One per buffer.
+ * One per buffer. Push cannot know the socket: an IPv4 socket ignores it.
  */
 static inline struct cmsgbuf_msg cmsgbuf_ipv6_tclass(int tclass)
 {
@@ -506,7 +508,8 @@ static inline struct cmsgbuf_msg cmsgbuf_ipv6_tclass(int tclass)
  * cmsgbuf_ip_ttl() - IP_TTL: the time to live of one IPv4 datagram
  * @ttl: 1 to 255; push refuses others, as the kernel does
  *
- * One per buffer.
+ * One per buffer. Push cannot know the socket: an IPv6 socket sending to an
+ * IPv6 address ignores it (use cmsgbuf_ipv6_hoplimit() there).
  */
 static inline struct cmsgbuf_msg cmsgbuf_ip_ttl(int ttl)
 {
@@ -517,7 +520,8 @@ static inline struct cmsgbuf_msg cmsgbuf_ip_ttl(int ttl)
  * cmsgbuf_ipv6_hoplimit() - IPV6_HOPLIMIT: the hop limit of one IPv6 datagram
  * @hoplimit: 0 to 255, or -1 for the route's; push refuses others, as the kernel does
  *
- * One per buffer (IPV6_2292HOPLIMIT sets the same field).
+ * One per buffer (IPV6_2292HOPLIMIT sets the same field). Push cannot know
+ * the socket: an IPv4 socket ignores it.
  */
 static inline struct cmsgbuf_msg cmsgbuf_ipv6_hoplimit(int hoplimit)
 {
@@ -529,7 +533,8 @@ static inline struct cmsgbuf_msg cmsgbuf_ipv6_hoplimit(int hoplimit)
  * @dontfrag: 1 to fail with EMSGSIZE a datagram larger than the path MTU,
  *            0 to fragment it; push refuses others, as the kernel does
  *
- * One per buffer.
+ * One per buffer. Push cannot know the socket, nor the path MTU: an IPv4
+ * socket ignores it.
  */
 static inline struct cmsgbuf_msg cmsgbuf_ipv6_dontfrag(int dontfrag)
 {
