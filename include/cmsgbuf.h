@@ -378,22 +378,42 @@ static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const vo
 #else
 #define CMSGBUF_PRIVATE_SCM_TS_OPT_ID 81
 #endif
-/* private: sizeof(struct in_pktinfo) and sizeof(struct in6_pktinfo) (lib/kinds.c asserts them) */
-#define CMSGBUF_PRIVATE_IN_PKTINFO_SIZE 12
-#define CMSGBUF_PRIVATE_IN6_PKTINFO_SIZE 20
-
-/*
- * The libcs declare struct in_pktinfo under _DEFAULT_SOURCE (glibc) and
- * struct in6_pktinfo under _GNU_SOURCE (glibc; musl declares both under
- * either): a caller who fills one defines the macro; this header needs
- * neither.
+/**
+ * struct cmsgbuf_in_pktinfo - laid out as struct in_pktinfo (IP_PKTINFO)
+ * @ipi_ifindex: received: the interface the datagram arrived on; sent: the
+ *               outgoing interface (0: the route's)
+ * @ipi_spec_dst: received: the local address a reply would be sent from;
+ *                sent: the source address (0: the route's)
+ * @ipi_addr: received: the destination address in the IP header; ignored on send
+ *
+ * struct in_pktinfo is declared only under _DEFAULT_SOURCE in glibc; this
+ * one needs no feature macro and has the same layout and member names.
+ * cmsgbuf_msg_ip_pktinfo() reads one, cmsgbuf_ip_pktinfo() sends one.
  */
-struct in_pktinfo;
-struct in6_pktinfo;
+struct cmsgbuf_in_pktinfo {
+	int ipi_ifindex;
+	struct in_addr ipi_spec_dst;
+	struct in_addr ipi_addr;
+};
+
+/**
+ * struct cmsgbuf_in6_pktinfo - laid out as struct in6_pktinfo (IPV6_PKTINFO)
+ * @ipi6_addr: received: the destination address in the IP header; sent: the
+ *             source address (:: for the route's)
+ * @ipi6_ifindex: received: the interface the datagram arrived on; sent: the
+ *                outgoing interface (0: the route's)
+ *
+ * struct in6_pktinfo is declared only under _GNU_SOURCE in glibc.
+ * cmsgbuf_msg_ipv6_pktinfo() reads one, cmsgbuf_ipv6_pktinfo() sends one.
+ */
+struct cmsgbuf_in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	unsigned int ipi6_ifindex;
+};
 
 #define CMSGBUF_UDP_SEGMENT_SPACE CMSG_SPACE(sizeof(uint16_t))
-#define CMSGBUF_IP_PKTINFO_SPACE CMSG_SPACE(CMSGBUF_PRIVATE_IN_PKTINFO_SIZE)
-#define CMSGBUF_IPV6_PKTINFO_SPACE CMSG_SPACE(CMSGBUF_PRIVATE_IN6_PKTINFO_SIZE)
+#define CMSGBUF_IP_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo))
+#define CMSGBUF_IPV6_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in6_pktinfo))
 #define CMSGBUF_IP_TOS_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_IPV6_TCLASS_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_IP_TTL_SPACE CMSG_SPACE(sizeof(int))
@@ -444,16 +464,16 @@ static inline struct cmsgbuf_msg cmsgbuf_udp_segment(uint16_t size)
  *
  * The classic use: a server bound to a wildcard address replies from the
  * address a datagram came to (ipi_addr of the received IP_PKTINFO, copied
- * to ipi_spec_dst). The kernel takes exactly one struct in_pktinfo (12
- * bytes). Push cannot know whether the address is one of the host's
+ * to ipi_spec_dst: cmsgbuf_msg_ip_pktinfo() reads the same struct). The
+ * kernel takes exactly one struct in_pktinfo (12 bytes). Push cannot know whether the address is one of the host's
  * (without IP_FREEBIND or IP_TRANSPARENT on the socket, sendmsg(2) fails
  * with EINVAL otherwise) or the interface exists. Sets the kernel's source
  * address: one per buffer, with cmsgbuf_ipv6_pktinfo() (an IPv6 socket
  * sending to an IPv4-mapped address takes both).
  */
-static inline struct cmsgbuf_msg cmsgbuf_ip_pktinfo(const struct in_pktinfo *info)
+static inline struct cmsgbuf_msg cmsgbuf_ip_pktinfo(const struct cmsgbuf_in_pktinfo *info)
 {
-	struct cmsgbuf_msg m = { IPPROTO_IP, IP_PKTINFO, { info }, CMSGBUF_PRIVATE_IN_PKTINFO_SIZE, false, false };
+	struct cmsgbuf_msg m = { IPPROTO_IP, IP_PKTINFO, { info }, sizeof(*info), false, false };
 
 	return m;
 }
@@ -470,9 +490,9 @@ static inline struct cmsgbuf_msg cmsgbuf_ip_pktinfo(const struct in_pktinfo *inf
  * or the interface exists (ENODEV). Sets the kernel's source address: one
  * per buffer, with cmsgbuf_ip_pktinfo().
  */
-static inline struct cmsgbuf_msg cmsgbuf_ipv6_pktinfo(const struct in6_pktinfo *info)
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_pktinfo(const struct cmsgbuf_in6_pktinfo *info)
 {
-	struct cmsgbuf_msg m = { IPPROTO_IPV6, IPV6_PKTINFO, { info }, CMSGBUF_PRIVATE_IN6_PKTINFO_SIZE, false, false };
+	struct cmsgbuf_msg m = { IPPROTO_IPV6, IPV6_PKTINFO, { info }, sizeof(*info), false, false };
 
 	return m;
 }
@@ -1120,6 +1140,238 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 {
 	return cred->pid == 0 || cred->uid == (uid_t)-1 || cred->gid == (gid_t)-1;
 }
+
+/*
+ * UDP servers: the IP, UDP and timestamp messages a datagram brings
+ */
+
+/**
+ * DOC: Reading the messages of a UDP datagram
+ *
+ * Each reader below takes a message cmsgbuf_recv_next() yielded, checks its
+ * level, its type and that its payload is exactly the size the kernel sends
+ * for that kind on this ABI, and copies the value out through memcpy() (the
+ * payload need not be aligned for its type). On a message of another kind,
+ * or of another size, it returns false with errno EINVAL and writes nothing:
+ * so a loop may offer every message to each reader in turn.
+ *
+ * assumes: int sock; struct iovec iov; void reply(struct in_addr from, int tos);
+ *	unsigned char space[CMSGBUF_SPACE(
+ *		CMSGBUF_RAW_SPACE(sizeof(struct cmsgbuf_in_pktinfo)) + CMSGBUF_RAW_SPACE(1))];
+ *	struct cmsgbuf_recv b;
+ *	struct cmsgbuf_msg m;
+ *	struct cmsgbuf_in_pktinfo info;
+ *	int tos = 0;
+ *
+ *	memset(&info, 0, sizeof(info));
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;
+ *	while (cmsgbuf_recv_next(&b, &m))
+ *		if (!cmsgbuf_msg_ip_pktinfo(&m, &info))
+ *			cmsgbuf_msg_ip_tos(&m, &tos);
+ *	reply(info.ipi_addr, tos);	// from the address the datagram was sent to
+ *	cmsgbuf_recv_clear(&b);
+ *
+ * The receiver asks for each kind with a socket option: IP_PKTINFO,
+ * IP_RECVTOS, IP_RECVTTL, IP_RECVORIGDSTADDR, IP_RECVERR (read with
+ * MSG_ERRQUEUE); IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT,
+ * IPV6_RECVORIGDSTADDR, IPV6_RECVERR; UDP_GRO; SO_TIMESTAMP, SO_TIMESTAMPNS,
+ * SO_TIMESTAMPING (and their _NEW forms), SO_RXQ_OVFL. On an IPv6 socket,
+ * an IPv4 datagram brings IPV6_PKTINFO with an IPv4-mapped address, and the
+ * other IP-level kinds only as the IPv4 ones, for the IP_ options.
+ *
+ * Size the space with CMSGBUF_RAW_SPACE() of each payload, and for the kinds
+ * whose size varies with the form or the family, with these:
+ * CMSGBUF_TIMESTAMP_SPACE holds any form of SCM_TIMESTAMP or SCM_TIMESTAMPNS
+ * (at most 16 bytes, in the _NEW forms), CMSGBUF_TIMESTAMPING_SPACE any form
+ * of SCM_TIMESTAMPING (at most 48 bytes), CMSGBUF_IP_RECVERR_SPACE and
+ * CMSGBUF_IPV6_RECVERR_SPACE an error with its offender,
+ * CMSGBUF_IP_ORIGDSTADDR_SPACE and CMSGBUF_IPV6_ORIGDSTADDR_SPACE an address.
+ */
+#define CMSGBUF_TIMESTAMP_SPACE CMSG_SPACE(2 * sizeof(int64_t))
+#define CMSGBUF_TIMESTAMPING_SPACE CMSG_SPACE(6 * sizeof(int64_t))
+#define CMSGBUF_IP_RECVERR_SPACE \
+	CMSG_SPACE(sizeof(struct cmsgbuf_sock_extended_err) + sizeof(struct sockaddr_in))
+#define CMSGBUF_IPV6_RECVERR_SPACE \
+	CMSG_SPACE(sizeof(struct cmsgbuf_sock_extended_err) + sizeof(struct sockaddr_in6))
+#define CMSGBUF_IP_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in))
+#define CMSGBUF_IPV6_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in6))
+
+/**
+ * struct cmsgbuf_timespec - a received time, whatever the width of time_t
+ * @tv_sec: seconds since the epoch (CLOCK_REALTIME)
+ * @tv_nsec: nanoseconds, 0 to 999999999
+ *
+ * Not struct timespec: a 32-bit program may build with a 64-bit time_t
+ * (_TIME_BITS=64) and the library without, or the other way round; this
+ * layout is the same in both, and needs no <time.h>.
+ */
+struct cmsgbuf_timespec {
+	int64_t tv_sec;
+	long tv_nsec;
+};
+
+/**
+ * struct cmsgbuf_sock_extended_err - laid out as Linux's struct sock_extended_err
+ * @ee_errno: the error, such as ECONNREFUSED
+ * @ee_origin: SO_EE_ORIGIN_LOCAL (1), SO_EE_ORIGIN_ICMP (2), SO_EE_ORIGIN_ICMP6 (3), ...
+ *             (<linux/errqueue.h>)
+ * @ee_type: the ICMP or ICMPv6 type, for those origins
+ * @ee_code: the ICMP or ICMPv6 code, for those origins
+ * @ee_pad: zero
+ * @ee_info: the discovered MTU for EMSGSIZE; otherwise per origin
+ * @ee_data: per origin (RFC 4884 extension data, zerocopy ranges, ...)
+ *
+ * The same layout as <linux/errqueue.h>'s, whose header cmsgbuf.h does not
+ * impose on its users.
+ */
+struct cmsgbuf_sock_extended_err {
+	uint32_t ee_errno;
+	uint8_t ee_origin;
+	uint8_t ee_type;
+	uint8_t ee_code;
+	uint8_t ee_pad;
+	uint32_t ee_info;
+	uint32_t ee_data;
+};
+
+/**
+ * cmsgbuf_msg_ip_pktinfo() - the addresses of an IP_PKTINFO message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @info: where they are copied
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_PKTINFO) with a payload of exactly
+ * one struct cmsgbuf_in_pktinfo; false otherwise, with errno EINVAL and @info
+ * untouched.
+ */
+bool cmsgbuf_msg_ip_pktinfo(const struct cmsgbuf_msg *m, struct cmsgbuf_in_pktinfo *info);
+
+/* cmsgbuf_msg_ipv6_pktinfo() - as cmsgbuf_msg_ip_pktinfo(), for (IPPROTO_IPV6, IPV6_PKTINFO). */
+bool cmsgbuf_msg_ipv6_pktinfo(const struct cmsgbuf_msg *m, struct cmsgbuf_in6_pktinfo *info);
+
+/**
+ * cmsgbuf_msg_ip_tos() - the TOS byte of an IP_TOS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @tos: where the value, 0 to 255, is stored
+ *
+ * On receive the kernel sends IP_TOS as one byte (on send it takes an int);
+ * the reader takes exactly one byte.
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_TOS) with a 1-byte payload; false
+ * otherwise, with errno EINVAL and @tos untouched.
+ */
+bool cmsgbuf_msg_ip_tos(const struct cmsgbuf_msg *m, int *tos);
+
+/**
+ * cmsgbuf_msg_ipv6_tclass() - the traffic class of an IPV6_TCLASS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @tclass: where the value, 0 to 255, is stored
+ *
+ * cmsgbuf_msg_ip_ttl() (IPPROTO_IP, IP_TTL) and cmsgbuf_msg_ipv6_hoplimit()
+ * (IPPROTO_IPV6, IPV6_HOPLIMIT) read the same way: an int, 0 to 255.
+ *
+ * Return: true when @m is (IPPROTO_IPV6, IPV6_TCLASS) with a payload of
+ * exactly one int; false otherwise, with errno EINVAL and @tclass untouched.
+ */
+bool cmsgbuf_msg_ipv6_tclass(const struct cmsgbuf_msg *m, int *tclass);
+bool cmsgbuf_msg_ip_ttl(const struct cmsgbuf_msg *m, int *ttl);
+bool cmsgbuf_msg_ipv6_hoplimit(const struct cmsgbuf_msg *m, int *hoplimit);
+
+/**
+ * cmsgbuf_msg_udp_gro() - the segment size of a UDP_GRO message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @segment_size: where the size of each datagram coalesced into this one is
+ *                stored (the last may be shorter)
+ *
+ * With UDP_GRO on, the kernel may hand several datagrams of one flow over as
+ * one buffer, and says so with this message.
+ *
+ * Return: true when @m is (IPPROTO_UDP, UDP_GRO) with a payload of exactly
+ * one int; false otherwise, with errno EINVAL and @segment_size untouched.
+ */
+bool cmsgbuf_msg_udp_gro(const struct cmsgbuf_msg *m, int *segment_size);
+
+/**
+ * cmsgbuf_msg_timestamp() - the receive time of an SCM_TIMESTAMP or SCM_TIMESTAMPNS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @ts: where the time (CLOCK_REALTIME) is stored
+ *
+ * Takes each form the kernel sends, at SOL_SOCKET: SO_TIMESTAMP_OLD (a
+ * struct timeval of the kernel's long: 16 bytes on 64-bit, 8 on 32-bit),
+ * SO_TIMESTAMP_NEW (two int64_t: seconds and microseconds), SO_TIMESTAMPNS_OLD
+ * (a struct timespec of the kernel's long), SO_TIMESTAMPNS_NEW (two int64_t:
+ * seconds and nanoseconds). Microseconds are converted to nanoseconds.
+ *
+ * Return: true when @m is one of those with its exact payload size; false
+ * otherwise, with errno EINVAL and @ts untouched. A microsecond or
+ * nanosecond count out of its range, which no kernel sends, is refused too.
+ */
+bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
+
+/**
+ * cmsgbuf_msg_timestamping() - the three times of an SCM_TIMESTAMPING message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @ts: an array of three, where the times are stored: [0] software,
+ *      [1] unused (zero), [2] hardware; a time the kernel did not take is zero
+ *
+ * Takes SO_TIMESTAMPING_OLD (three struct timespec of the kernel's long: 48
+ * bytes on 64-bit, 24 on 32-bit) and SO_TIMESTAMPING_NEW (three pairs of
+ * int64_t: 48 bytes), at SOL_SOCKET.
+ *
+ * Return: as cmsgbuf_msg_timestamp(); all three or none are stored.
+ */
+bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
+
+/**
+ * cmsgbuf_msg_ip_recverr() - the error of an IP_RECVERR message
+ * @m: a message cmsgbuf_recv_next() yielded after a receive with MSG_ERRQUEUE
+ * @ee: where the error is copied
+ * @offender: where the address of the host that reported it is copied
+ *            (SO_EE_OFFENDER()); may be NULL. Its sin_family is AF_UNSPEC
+ *            when there is none, as for a local error.
+ *
+ * The kernel sends a struct sock_extended_err followed by a struct
+ * sockaddr_in, always both.
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_RECVERR) with a payload of exactly
+ * those two; false otherwise, with errno EINVAL and @ee and @offender
+ * untouched.
+ */
+bool cmsgbuf_msg_ip_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
+			    struct sockaddr_in *offender);
+
+/* cmsgbuf_msg_ipv6_recverr() - as cmsgbuf_msg_ip_recverr(), for (IPPROTO_IPV6, IPV6_RECVERR). */
+bool cmsgbuf_msg_ipv6_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
+			      struct sockaddr_in6 *offender);
+
+/**
+ * cmsgbuf_msg_rxq_ovfl() - the drop count of an SO_RXQ_OVFL message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @drops: where the count is stored: the datagrams the socket dropped since
+ *         it was opened (a uint32_t that wraps), for a full receive queue
+ *
+ * The kernel sends it only once the count is not 0.
+ *
+ * Return: true when @m is (SOL_SOCKET, SO_RXQ_OVFL) with a payload of exactly
+ * one uint32_t; false otherwise, with errno EINVAL and @drops untouched.
+ */
+bool cmsgbuf_msg_rxq_ovfl(const struct cmsgbuf_msg *m, uint32_t *drops);
+
+/**
+ * cmsgbuf_msg_ip_origdstaddr() - the destination of an IP_ORIGDSTADDR message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @addr: where the destination address and port are copied (before any
+ *        redirection, such as a TPROXY rule's)
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_ORIGDSTADDR) with a payload of
+ * exactly one struct sockaddr_in; false otherwise, with errno EINVAL and
+ * @addr untouched.
+ */
+bool cmsgbuf_msg_ip_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in *addr);
+
+/* cmsgbuf_msg_ipv6_origdstaddr() - as cmsgbuf_msg_ip_origdstaddr(), for IPV6_ORIGDSTADDR. */
+bool cmsgbuf_msg_ipv6_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in6 *addr);
 
 /*
  * Descriptors in one call: the everyday fd passing, without a buffer to

@@ -73,9 +73,7 @@ _Static_assert(offsetof(struct cmsgbuf_ucred, gid) == offsetof(struct ucred, gid
 /* The inline value shares the pointer's bytes: a message is no larger than before it (LP64). */
 _Static_assert(sizeof(void *) != 8 || sizeof(struct cmsgbuf_msg) == 32, "struct cmsgbuf_msg grew");
 
-/* cmsgbuf.h sizes the packet-info messages without the libcs' structs, which need _GNU_SOURCE. */
-_Static_assert(sizeof(struct in_pktinfo) == CMSGBUF_PRIVATE_IN_PKTINFO_SIZE, "in_pktinfo size");
-_Static_assert(sizeof(struct in6_pktinfo) == CMSGBUF_PRIVATE_IN6_PKTINFO_SIZE, "in6_pktinfo size");
+/* cmsgbuf.h's constants, for the libcs that lack them. */
 _Static_assert(CMSGBUF_PRIVATE_UDP_SEGMENT == UDP_SEGMENT, "UDP_SEGMENT");
 _Static_assert(CMSGBUF_PRIVATE_SCM_TXTIME == SCM_TXTIME, "SCM_TXTIME");
 _Static_assert(CMSGBUF_PRIVATE_SCM_TS_OPT_ID == SCM_TS_OPT_ID, "SCM_TS_OPT_ID");

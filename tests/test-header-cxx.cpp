@@ -29,11 +29,11 @@ int main()
 	}
 	/* a held value, in C++'s anonymous union */
 	CMSGBUF_BUFFER_TYPE(CMSGBUF_IP_TTL_SPACE + CMSGBUF_IPV6_PKTINFO_SPACE) udp;
-	unsigned char pktinfo[20] = { 0 };
+	struct cmsgbuf_in6_pktinfo pktinfo = {};
 
 	cmsgbuf_send_init(&b, &udp, sizeof(udp));
 	if (!cmsgbuf_send_push(&b, cmsgbuf_ip_ttl(64)) ||
-	    !cmsgbuf_send_push(&b, cmsgbuf_ipv6_pktinfo(reinterpret_cast<const struct in6_pktinfo *>(pktinfo))) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ipv6_pktinfo(&pktinfo)) ||
 	    cmsgbuf_send_controllen(&b) != sizeof(udp)) {
 		std::perror("cmsgbuf_send_push of IP_TTL and IPV6_PKTINFO");
 		return 1;

@@ -46,8 +46,8 @@ int main(void)
 	m[2] = cmsgbuf_raw(IPPROTO_IP, 1, &fd, sizeof(fd));
 	/* the value constructors, and their space macros, need no feature macro */
 	v[0] = cmsgbuf_udp_segment(1200);
-	v[1] = cmsgbuf_ip_pktinfo((const struct in_pktinfo *)(const void *)space);
-	v[2] = cmsgbuf_ipv6_pktinfo((const struct in6_pktinfo *)(const void *)space);
+	v[1] = cmsgbuf_ip_pktinfo((const struct cmsgbuf_in_pktinfo *)(const void *)space);
+	v[2] = cmsgbuf_ipv6_pktinfo((const struct cmsgbuf_in6_pktinfo *)(const void *)space);
 	v[3] = cmsgbuf_ip_tos(1);
 	v[4] = cmsgbuf_ipv6_tclass(1);
 	v[5] = cmsgbuf_ip_ttl(1);

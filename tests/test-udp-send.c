@@ -289,8 +289,8 @@ static void pktinfo_picks_the_source_address_the_receiver_sees(void **state)
 {
 	CMSGBUF_BUFFER_TYPE(CMSGBUF_IPV6_PKTINFO_SPACE) space;
 	struct cmsgbuf_send b;
-	struct in_pktinfo pi;
-	struct in6_pktinfo pi6;
+	struct cmsgbuf_in_pktinfo pi;
+	struct cmsgbuf_in6_pktinfo pi6;
 	struct seen s;
 	struct udp u;
 	const char *source;
@@ -593,8 +593,8 @@ struct pair {
 
 static size_t make_pairs(struct pair *p)
 {
-	static struct in_pktinfo pi;
-	static struct in6_pktinfo pi6;
+	static struct cmsgbuf_in_pktinfo pi;
+	static struct cmsgbuf_in6_pktinfo pi6;
 	static const uint16_t gso = 1200;
 	static const int tos = 0xb9, tclass = 0x2a, ttl = 64, hops = 255, dontfrag = 1;
 	static const uint64_t txtime = 0x0123456789abcdefull;
@@ -746,21 +746,6 @@ static void a_held_payload_longer_than_the_value_is_einval(void **state)
 }
 
 #endif
-
-static bool ipv6_loopback_configured(void)
-{
-	FILE *f = fopen("/proc/net/if_inet6", "re");
-	char line[256];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "00000000000000000000000000000001 ", 33) == 0)
-			found = true;
-	fclose(f);
-	return found;
-}
 
 int main(void)
 {

@@ -24,13 +24,13 @@
 /* A buffer aligned as CMSG_FIRSTHDR() needs, of exactly @n bytes. */
 #define SPACE(n) struct { alignas(struct cmsghdr) unsigned char bytes[n]; }
 
-#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
+#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
 			 CMSG_SPACE(sizeof(unsigned short)))
 
 struct ctx {
 	int fds[CMSGBUF_MAX_FDS];
 	struct cmsgbuf_ucred cred;
-	struct in_pktinfo pktinfo;
+	struct cmsgbuf_in_pktinfo pktinfo;
 	int ttl, tos;
 	unsigned short gso;
 	struct msghdr mh;	/* each operation leaves its result here */
