@@ -26,11 +26,29 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
-#include <linux/errqueue.h>
-#include <linux/net_tstamp.h>
 
 #include "cmsgbuf.h"
 #include "helpers.h"
+
+/* The kernel's values (linux/errqueue.h, linux/net_tstamp.h), which musl-gcc leaves out. */
+#define SO_EE_ORIGIN_TIMESTAMPING 4
+#define SCM_TSTAMP_SND 0
+#define SOF_TIMESTAMPING_TX_SOFTWARE (1u << 1)
+#define SOF_TIMESTAMPING_SOFTWARE (1u << 4)
+#define SOF_TIMESTAMPING_OPT_ID (1u << 7)
+/* asm-generic/socket.h's, which musl may not name */
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TXTIME
+#define SO_TXTIME 61
+#define SCM_TXTIME SO_TXTIME
+#endif
+/* struct sock_txtime of linux/net_tstamp.h */
+struct txtime_config {
+	clockid_t clockid;
+	uint32_t flags;
+};
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103
@@ -420,7 +438,7 @@ static void ipv6_dontfrag_fails_a_datagram_above_the_mtu(void **state)
 static void txtime_needs_so_txtime_and_then_arrives(void **state)
 {
 	CMSGBUF_BUFFER_TYPE(CMSGBUF_TXTIME_SPACE) space;
-	struct sock_txtime cfg = { .clockid = CLOCK_MONOTONIC, .flags = 0 };
+	struct txtime_config cfg = { .clockid = CLOCK_MONOTONIC, .flags = 0 };
 	struct cmsgbuf_send b;
 	struct timespec now;
 	struct seen s;
@@ -493,38 +511,35 @@ static void priority_arrives_as_set(void **state)
 	udp_close(&u);
 }
 
-/* One message of @fd's error queue: the timestamp's origin, info and data. */
-static void read_tx_timestamp(int fd, struct sock_extended_err *ee, struct timespec *when)
+/* One message of @fd's error queue, read with the readers: the timestamp's error and software time. */
+static void read_tx_timestamp(int fd, struct cmsgbuf_sock_extended_err *ee, struct cmsgbuf_timespec *when)
 {
-	union {
-		struct cmsghdr align;
-		unsigned char bytes[512];
-	} control;
+	unsigned char space[CMSGBUF_SPACE(1024)];
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_timespec ts[3];
+	struct cmsgbuf_msg m;
+	union addr offender;
 	char data[64];
 	struct iovec iov = { data, sizeof(data) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.bytes,
-			     .msg_controllen = sizeof(control.bytes) };
 	struct pollfd p = { fd, 0, 0 };
 	bool got_ee = false, got_ts = false;
 
 	/* an error-queue message makes the socket readable as POLLERR */
 	assert_int_equal(poll(&p, 1, 5000), 1);
-	if (recvmsg(fd, &mh, MSG_ERRQUEUE) < 0)
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	if (cmsgbuf_recvmsg(fd, &iov, 1, &b, MSG_ERRQUEUE) < 0)
 		fail_msg("recvmsg(MSG_ERRQUEUE): %s", strerror(errno));
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING_OLD) {
-			struct scm_timestamping ts;
-
-			assert_int_equal(c->cmsg_len, CMSG_LEN(sizeof(ts)));
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			*when = ts.ts[0];
+	assert_false(cmsgbuf_recv_truncated(&b));
+	while (cmsgbuf_recv_next(&b, &m)) {
+		if (cmsgbuf_msg_timestamping(&m, ts)) {
+			*when = ts[0];
 			got_ts = true;
-		} else if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-			   (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
-			memcpy(ee, CMSG_DATA(c), sizeof(*ee));
+		} else if (cmsgbuf_msg_ip_recverr(&m, ee, &offender.v4) ||
+			   cmsgbuf_msg_ipv6_recverr(&m, ee, &offender.v6)) {
 			got_ee = true;
 		}
 	}
+	cmsgbuf_recv_clear(&b);
 	assert_true(got_ts);
 	assert_true(got_ee);
 }
@@ -533,8 +548,8 @@ static void timestamping_asks_a_tx_timestamp_for_one_send(void **state)
 {
 	CMSGBUF_BUFFER_TYPE(CMSGBUF_TX_TIMESTAMPING_SPACE) space;
 	struct cmsgbuf_send b;
-	struct sock_extended_err ee;
-	struct timespec when;
+	struct cmsgbuf_sock_extended_err ee;
+	struct cmsgbuf_timespec when;
 	struct seen s;
 	struct udp u;
 
@@ -561,8 +576,8 @@ static void ts_opt_id_sets_the_id_the_timestamp_reports(void **state)
 {
 	CMSGBUF_BUFFER_TYPE(CMSGBUF_TX_TIMESTAMPING_SPACE + CMSGBUF_TS_OPT_ID_SPACE) space;
 	struct cmsgbuf_send b;
-	struct sock_extended_err ee;
-	struct timespec when;
+	struct cmsgbuf_sock_extended_err ee;
+	struct cmsgbuf_timespec when;
 	struct seen s;
 	struct udp u;
 
