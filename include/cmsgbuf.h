@@ -366,10 +366,9 @@ static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const vo
 #else
 #define CMSGBUF_PRIVATE_SCM_TXTIME 61
 #endif
-#if defined(SO_TIMESTAMPING_OLD)
+/* not SO_TIMESTAMPING, which a libc may define as SO_TIMESTAMPING_NEW (Linux 5.1 on) */
+#ifdef SO_TIMESTAMPING_OLD
 #define CMSGBUF_PRIVATE_SO_TIMESTAMPING SO_TIMESTAMPING_OLD
-#elif defined(SO_TIMESTAMPING)
-#define CMSGBUF_PRIVATE_SO_TIMESTAMPING SO_TIMESTAMPING
 #else
 #define CMSGBUF_PRIVATE_SO_TIMESTAMPING 37
 #endif
