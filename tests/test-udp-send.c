@@ -90,6 +90,30 @@ static void set_int(int fd, int level, int name, int value)
 		fail_msg("setsockopt(%d, %d, %d): %s", level, name, value, strerror(errno));
 }
 
+/*
+ * Under qemu-user (CMSGBUF_TEST_UNDER_QEMU=1, see helpers.h) socket options
+ * and control messages pass through qemu's translation, which lacks several
+ * of these (SO_TXTIME, SO_RCVMARK, SO_RCVPRIORITY, SO_TIMESTAMPING:
+ * ENOPROTOOPT). Where one is missing, a test says so in a TAP diagnostic and
+ * stops; a native run never does.
+ */
+static bool set_opt(int fd, int level, int name, const void *value, socklen_t len, const char *what)
+{
+	if (setsockopt(fd, level, name, value, len) == 0)
+		return true;
+	if (under_qemu() && errno == ENOPROTOOPT) {
+		print_message("# qemu-user: %s is ENOPROTOOPT: not observable here\n", what);
+		return false;
+	}
+	fail_msg("setsockopt %s: %s", what, strerror(errno));
+	return false;
+}
+
+static bool set_int_opt(int fd, int level, int name, int value, const char *what)
+{
+	return set_opt(fd, level, name, &value, sizeof(value), what);
+}
+
 /* A receiver bound to loopback and an unbound sender; receives never wait more than 5 s. */
 struct udp {
 	int rx, tx;
@@ -449,9 +473,16 @@ static void txtime_needs_so_txtime_and_then_arrives(void **state)
 	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &now), 0);
 	cmsgbuf_send_init(&b, &space, sizeof(space));
 	push(&b, cmsgbuf_txtime((uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec));
+	if (under_qemu() && send_with(&u, "x", 1, &b) >= 0) {
+		print_message("# qemu-user: SCM_TXTIME without SO_TXTIME is taken: not observable here\n");
+		udp_close(&u);
+		return;
+	}
 	expect_errno(send_with(&u, "x", 1, &b), EINVAL, "SCM_TXTIME without SO_TXTIME");
-	if (setsockopt(u.tx, SOL_SOCKET, SO_TXTIME, &cfg, sizeof(cfg)) != 0)
-		fail_msg("SO_TXTIME: %s", strerror(errno));
+	if (!set_opt(u.tx, SOL_SOCKET, SO_TXTIME, &cfg, sizeof(cfg), "SO_TXTIME")) {
+		udp_close(&u);
+		return;
+	}
 	send_ok(&u, 3, &b);
 	receive(u.rx, &s);
 	assert_int_equal(s.bytes, 3);
@@ -469,7 +500,10 @@ static void mark_arrives_where_the_sender_may_set_it(void **state)
 
 	(void)state;
 	udp_open(&u);
-	set_int(u.rx, SOL_SOCKET, SO_RCVMARK, 1);
+	if (!set_int_opt(u.rx, SOL_SOCKET, SO_RCVMARK, 1, "SO_RCVMARK")) {
+		udp_close(&u);
+		return;
+	}
 	cmsgbuf_send_init(&b, &space, sizeof(space));
 	push(&b, cmsgbuf_mark(0xc0ffee));
 	n = send_with(&u, "x", 1, &b);
@@ -492,7 +526,10 @@ static void priority_arrives_as_set(void **state)
 
 	(void)state;
 	udp_open(&u);
-	set_int(u.rx, SOL_SOCKET, SO_RCVPRIORITY, 1);
+	if (!set_int_opt(u.rx, SOL_SOCKET, SO_RCVPRIORITY, 1, "SO_RCVPRIORITY")) {
+		udp_close(&u);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(prios) / sizeof(prios[0]); i++) {
 		CMSGBUF_BUFFER_TYPE(CMSGBUF_PRIORITY_SPACE) space;
 		struct cmsgbuf_send b;
@@ -556,7 +593,10 @@ static void timestamping_asks_a_tx_timestamp_for_one_send(void **state)
 	(void)state;
 	udp_open(&u);
 	/* report software stamps, record none by default: only the message asks */
-	set_int(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE);
+	if (!set_int_opt(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE, "SO_TIMESTAMPING")) {
+		udp_close(&u);
+		return;
+	}
 	send_ok(&u, 1, NULL);
 	receive(u.rx, &s);
 	assert_int_equal(recv(u.tx, &s, 1, MSG_ERRQUEUE | MSG_DONTWAIT), -1);
@@ -583,7 +623,10 @@ static void ts_opt_id_sets_the_id_the_timestamp_reports(void **state)
 
 	(void)state;
 	udp_open(&u);
-	set_int(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE);
+	if (!set_int_opt(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, SOF_TIMESTAMPING_SOFTWARE, "SO_TIMESTAMPING")) {
+		udp_close(&u);
+		return;
+	}
 	cmsgbuf_send_init(&b, &space, sizeof(space));
 	push(&b, cmsgbuf_tx_timestamping(SOF_TIMESTAMPING_TX_SOFTWARE));
 	push(&b, cmsgbuf_ts_opt_id(4242));
@@ -762,6 +805,52 @@ static void a_held_payload_longer_than_the_value_is_einval(void **state)
 
 #endif
 
+/*
+ * Under qemu-user: does an int IP payload reach the kernel as sent? qemu
+ * passes IP payloads untranslated, so from a guest of the other byte order
+ * (s390x) the kernel reads IP_TTL 64 as 0x40000000. A plain sendmsg(2) of
+ * IP_TTL 64, read back with the libc's CMSG_* walk, tells.
+ */
+static bool plain_ttl_reaches_the_kernel(void)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_SPACE(sizeof(int))];
+	} control;
+	struct msghdr mh;
+	struct iovec iov = { "x", 1 };
+	struct cmsghdr *c;
+	struct seen s;
+	struct udp u;
+	int ttl = 64;
+	bool ok;
+
+	if (FAMILY != AF_INET)
+		return true;
+	udp_open(&u);
+	set_int(u.rx, IPPROTO_IP, IP_RECVTTL, 1);
+	memset(&control, 0, sizeof(control));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &u.to;
+	mh.msg_namelen = addr_len();
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.bytes;
+	mh.msg_controllen = sizeof(control.bytes);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_len = CMSG_LEN(sizeof(ttl));
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_TTL;
+	memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
+	ok = sendmsg(u.tx, &mh, 0) == 1;
+	if (ok) {
+		receive(u.rx, &s);
+		ok = s.ttl == 64;
+	}
+	udp_close(&u);
+	return ok;
+}
+
 int main(void)
 {
 	const struct CMUnitTest loopback[] = {
@@ -788,6 +877,24 @@ int main(void)
 		/* an empty plan: Meson counts the test as skipped */
 		printf("1..0 # SKIP ::1 is not configured on this machine\n");
 		return 0;
+	}
+	if (under_qemu() && !plain_ttl_reaches_the_kernel()) {
+		const char *why = "qemu-user: a plain sendmsg(2) of IP_TTL 64 does not reach the kernel as "
+				  "64 (qemu passes IP payloads untranslated between byte orders)";
+#if TEST_IP == 4
+		const struct CMUnitTest push_tests[] = {
+			cmocka_unit_test(a_held_value_pushes_the_bytes_of_caller_storage),
+			cmocka_unit_test(extend_takes_every_constructor_but_the_pairs_that_set_one_field),
+			cmocka_unit_test(push_refuses_through_a_constructor_what_the_kernel_refuses),
+			cmocka_unit_test(a_held_payload_longer_than_the_value_is_einval),
+		};
+
+		printf("# %s; the push tests alone run\n", why);
+		return cmocka_run_group_tests(push_tests, fd_ledger_open, fd_ledger_close);
+#else
+		printf("1..0 # SKIP %s\n", why);
+		return 0;
+#endif
 	}
 	return cmocka_run_group_tests(loopback, fd_ledger_open, fd_ledger_close);
 }
