@@ -14,7 +14,11 @@
  *             from huge[] (mod 6), with a one-byte payload in a 4-byte
  *             block (the rules of IPv6 headers read their first 4 bytes
  *             before the room is checked), NULL if bit 7;
- *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw())
+ *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw();
+ *             bit 3: made by the value constructor of named[kind] (u64
+ *             value, or a 12- or 20-byte packet-info block), else a
+ *             message filled in by hand that holds u8 length (mod 16)
+ *             bytes, the rest of the mode ignored)
  *   4 EXTEND  u8 n (0xff: msgs NULL with n = 1, else mod 9), then n times a
  *             u8 (mod 3: RIGHTS, CREDS, RAW) and that message's operands
  *   5 CLEAR
@@ -182,6 +186,12 @@ FUZZ_NO_COVERAGE static size_t first_difference(const unsigned char *a, const un
 	return from;
 }
 
+/* Where @msg's payload lies, as struct cmsgbuf_msg documents it: value when held, else data. */
+static const unsigned char *payload_of(const struct cmsgbuf_msg *msg)
+{
+	return msg->held ? msg->value : (const unsigned char *)msg->data;
+}
+
 /* Descriptors in @m's rights messages, unchecked ones included, as push counts them. */
 static size_t fds_in(const struct model *m)
 {
@@ -203,7 +213,7 @@ static bool rights_ok(const struct model *m, const struct cmsgbuf_msg *msg)
 	for (size_t i = 0; i < n; i++) {
 		int fd;
 
-		memcpy(&fd, (const unsigned char *)msg->data + i * sizeof(int), sizeof(fd));
+		memcpy(&fd, payload_of(msg) + i * sizeof(int), sizeof(fd));
 		if (fd < 0)
 			return false;
 	}
@@ -216,7 +226,7 @@ static bool int_in(const struct cmsgbuf_msg *msg, int lo, int hi)
 
 	if (msg->len != sizeof(int))
 		return false;
-	memcpy(&v, msg->data, sizeof(v));
+	memcpy(&v, payload_of(msg), sizeof(v));
 	return v >= lo && v <= hi;
 }
 
@@ -290,7 +300,7 @@ static bool overrides(const struct model *m, const struct cmsgbuf_msg *msg)
 /* An IPv6 extension header of at least @least bytes, as long as its hdrlen (byte 1) says. */
 static bool ext_header_ok(const struct cmsgbuf_msg *msg, size_t least)
 {
-	const unsigned char *p = msg->data;
+	const unsigned char *p = payload_of(msg);
 
 	return msg->len >= least && msg->len >= ((size_t)p[1] + 1) * 8;
 }
@@ -298,7 +308,7 @@ static bool ext_header_ok(const struct cmsgbuf_msg *msg, size_t least)
 /* The kernel's rule for @msg alone, at the levels whose every type it knows. */
 static bool kernel_takes_alone(const struct model *m, const struct cmsgbuf_msg *msg)
 {
-	const unsigned char *p = msg->data;
+	const unsigned char *p = payload_of(msg);
 	size_t len = msg->len;
 	uint32_t u32;
 
@@ -381,7 +391,7 @@ static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
 /* cmsgbuf_send_push()'s answer, in the order its documentation gives. */
 static int verdict(const struct model *m, const struct cmsgbuf_msg *msg)
 {
-	if (msg->len != 0 && !msg->data)
+	if (msg->held ? msg->len > sizeof(msg->value) : msg->len != 0 && !msg->data)
 		return EINVAL;
 	if (msg->len > INT_MAX || m->len + CMSG_SPACE(msg->len) > INT_MAX)
 		return EOVERFLOW;
@@ -398,7 +408,7 @@ static void model_append(struct model *m, const struct cmsgbuf_msg *msg)
 
 	*e = (struct model_msg){ msg->level, msg->type, msg->len, m->len };
 	if (msg->len)
-		memcpy(m->payload + e->at, msg->data, msg->len);
+		memcpy(m->payload + e->at, payload_of(msg), msg->len);
 	m->len += CMSG_SPACE(msg->len);
 }
 
@@ -675,6 +685,100 @@ FUZZ_NO_COVERAGE static unsigned char *payload_bytes(struct fuzz_input *in, size
 	return p;
 }
 
+/*
+ * The message the value constructor of (@level, @type) makes of @v (its low
+ * bytes, as the constructor's type takes them) or of @block (the packet-info
+ * ones); *twin is the same message as cmsgbuf_raw() makes it from @raw, which
+ * holds the bytes the kernel is to get. false when no constructor makes the kind.
+ */
+static bool construct(int level, int type, uint64_t v, const void *block, struct cmsgbuf_msg *m,
+		      struct cmsgbuf_msg *twin, unsigned char raw[8])
+{
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+	int i = (int)u32;
+
+	if (level == IPPROTO_IP && type == IP_PKTINFO) {
+		*m = cmsgbuf_ip_pktinfo(block);
+		*twin = cmsgbuf_raw(level, type, block, sizeof(struct in_pktinfo));
+		return true;
+	}
+	if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO) {
+		*m = cmsgbuf_ipv6_pktinfo(block);
+		*twin = cmsgbuf_raw(level, type, block, sizeof(struct in6_pktinfo));
+		return true;
+	}
+	memcpy(raw, &v, 8);
+	if (level == SOL_UDP && type == UDP_SEGMENT) {
+		*m = cmsgbuf_udp_segment(u16);
+		memcpy(raw, &u16, sizeof(u16));
+		*twin = cmsgbuf_raw(level, type, raw, sizeof(u16));
+		return true;
+	}
+	if (level == SOL_SOCKET && type == SCM_TXTIME) {
+		*m = cmsgbuf_txtime(v);
+		*twin = cmsgbuf_raw(level, type, raw, sizeof(v));
+		return true;
+	}
+	memcpy(raw, &u32, sizeof(u32));
+	*twin = cmsgbuf_raw(level, type, raw, sizeof(u32));
+	if (level == IPPROTO_IP && type == IP_TOS)
+		*m = cmsgbuf_ip_tos(i);
+	else if (level == IPPROTO_IP && type == IP_TTL)
+		*m = cmsgbuf_ip_ttl(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_TCLASS)
+		*m = cmsgbuf_ipv6_tclass(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_HOPLIMIT)
+		*m = cmsgbuf_ipv6_hoplimit(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_DONTFRAG)
+		*m = cmsgbuf_ipv6_dontfrag(i);
+	else if (level == SOL_SOCKET && type == SO_MARK)
+		*m = cmsgbuf_mark(u32);
+	else if (level == SOL_SOCKET && type == SO_PRIORITY)
+		*m = cmsgbuf_priority(u32);
+	else if (level == SOL_SOCKET && type == SO_TIMESTAMPING_OLD)
+		*m = cmsgbuf_tx_timestamping(u32);
+	else if (level == SOL_SOCKET && type == SCM_TS_OPT_ID)
+		*m = cmsgbuf_ts_opt_id(u32);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * A RAW message with bit 3 of its mode: a constructor's, checked against its
+ * raw twin (the fields and the payload bytes), or, for a kind no constructor
+ * makes, one filled in by hand that holds up to 15 bytes (push refuses more
+ * than 8).
+ */
+static struct cmsgbuf_msg decode_typed(struct fuzz_input *in, int level, int type, void **owned)
+{
+	struct cmsgbuf_msg m, twin;
+	unsigned char raw[8], *block;
+	uint64_t v = (uint64_t)fuzz_u32(in);
+
+	v |= (uint64_t)fuzz_u32(in) << 32;
+	/* exactly the struct's size, so that ASan sees a read past it */
+	block = payload_bytes(in, (level == IPPROTO_IP && type == IP_PKTINFO) ? sizeof(struct in_pktinfo) :
+			       (level == IPPROTO_IPV6 && type == IPV6_PKTINFO) ? sizeof(struct in6_pktinfo) : 0);
+	*owned = block;
+	if (construct(level, type, v, block, &m, &twin, raw)) {
+		fuzz_assert(m.level == twin.level && m.type == twin.type && m.len == twin.len && !m.unchecked,
+			    "constructor of (%d, %d): level %d type %d len %zu, expected %d %d %zu", level,
+			    type, m.level, m.type, m.len, twin.level, twin.type, twin.len);
+		fuzz_assert(memcmp(payload_of(&m), twin.data, m.len) == 0,
+			    "constructor of (%d, %d): its payload is not the value's bytes", level, type);
+		return m;
+	}
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.type = type;
+	m.len = fuzz_u8(in) % 16;
+	m.held = true;
+	memcpy(m.value, &v, sizeof(m.value));
+	return m;
+}
+
 /* One message for RIGHTS (0), CREDS (1) or RAW (2); *owned is its payload. */
 FUZZ_NO_COVERAGE static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, void **owned)
 {
@@ -707,6 +811,8 @@ FUZZ_NO_COVERAGE static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, uns
 	level = sel < NAMED ? named[sel].level : fuzz_i32(in);
 	type = sel < NAMED ? named[sel].type : fuzz_i32(in);
 	mode = fuzz_u8(in);
+	if (mode & 8)
+		return decode_typed(in, level, type, owned);
 	unchecked = mode & 4;
 	mode %= 4;
 	if (mode == 3) {

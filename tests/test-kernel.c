@@ -1299,6 +1299,13 @@ static void ipv6_hoplimit_minus_2_is_einval_for_kernel_refused_by_push(void **st
 	expect_ranged(AF_INET6, IPPROTO_IPV6, IPV6_HOPLIMIT, -2, -1);
 }
 
+static void ipv6_tclass_minus_2_and_256_are_einval_for_kernel_refused_by_push(void **state)
+{
+	(void)state;
+	expect_ranged(AF_INET6, IPPROTO_IPV6, IPV6_TCLASS, -2, -1);
+	expect_ranged(AF_INET6, IPPROTO_IPV6, IPV6_TCLASS, 256, 255);
+}
+
 /* lib/kinds.c keeps IPV6_DONTFRAG to 0..1; so does the kernel, on both sides. */
 static void ipv6_dontfrag_2_is_einval_for_kernel_refused_by_push(void **state)
 {
@@ -1729,6 +1736,7 @@ int main(void)
 		cmocka_unit_test(udp_segment_of_4_bytes_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(second_ip_tos_overrides_the_first_for_kernel_refused_by_push),
 		cmocka_unit_test(ipv6_hoplimit_minus_2_is_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(ipv6_tclass_minus_2_and_256_are_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(ipv6_dontfrag_2_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(so_timestamping_0x12_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(ip_protocol_0_is_einval_for_kernel_refused_by_push),

@@ -28,13 +28,13 @@
 #define MANY 1000
 #define MANY_LEVEL 0x4242
 
-#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
+#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
 			 CMSG_SPACE(sizeof(unsigned short)))
 
 struct ctx {
 	int fds[CMSGBUF_MAX_FDS];
 	struct cmsgbuf_ucred cred;
-	struct in_pktinfo pktinfo;
+	struct cmsgbuf_in_pktinfo pktinfo;
 	int ttl, tos;
 	unsigned short gso;
 	struct msghdr mh;	/* each operation leaves its result here */
@@ -182,6 +182,26 @@ static BENCH_NOINLINE void bench_op_extend_udp_4_hand(void *p)
 	bench_escape(c->mh.msg_control);
 }
 
+/* The same four messages pushed one by one, three of them by value constructors that hold the value. */
+static BENCH_NOINLINE void bench_op_push_udp_4_held_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, c->udp_batch.bytes, sizeof(c->udp_batch.bytes));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_ip_pktinfo(&c->pktinfo)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_ttl(c->ttl)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_tos(c->tos)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_udp_segment(c->gso)))
+		bench_fail("push of four UDP kinds");
+	done_cmsgbuf(c, &b);
+}
+
+static BENCH_NOINLINE void bench_op_push_udp_4_held_hand(void *p)
+{
+	bench_op_extend_udp_4_hand(p);
+}
+
 /*
  * One buffer filled with MANY messages off push's inline path: the figure is
  * per message, and stays flat only while no push does work proportional to
@@ -321,6 +341,7 @@ static const struct bench_op ops[] = {
 	BENCH_OP(push_two_clear, 1, NULL, false),
 	BENCH_OP(extend_udp_4, 1, NULL, false),
 	BENCH_OP(push_many, MANY, NULL, false),
+	BENCH_OP(push_udp_4_held, 1, NULL, false),
 	BENCH_OP(push_rights_1_stack, 1, NULL, false),
 	BENCH_OP(push_credentials_stack, 1, NULL, false),
 	BENCH_OP(push_two_stack, 1, NULL, false),
