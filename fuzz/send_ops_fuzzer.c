@@ -134,13 +134,16 @@ struct model {
 	size_t cap;
 	size_t len;		/* the sum of the messages' CMSG_SPACE() */
 	size_t n;
-	/* The arrays last: model_copy() copies what is before them, and their used part. */
+	/*
+	 * The arrays last, and only ever appended to: what is before them is
+	 * the whole state an extend saves and restores (run_op()).
+	 */
 	struct model_msg msg[MAX_MSGS];
 	unsigned char payload[MAX_SIZE];	/* msg[i]'s payload at payload + msg[i].at */
 };
 
 static alignas(16) unsigned char arena[GUARD + MAX_OFFSET + MAX_SIZE + GUARD];
-static struct model model, scratch;
+static struct model model;
 static struct cmsgbuf_send buf;
 
 /*
@@ -410,14 +413,6 @@ static void model_append(struct model *m, const struct cmsgbuf_msg *msg)
 	if (msg->len)
 		memcpy(m->payload + e->at, payload_of(msg), msg->len);
 	m->len += CMSG_SPACE(msg->len);
-}
-
-/* @src into @dst, without the unused part of its arrays. */
-FUZZ_NO_COVERAGE static void model_copy(struct model *dst, const struct model *src)
-{
-	memcpy(dst, src, offsetof(struct model, msg));
-	memcpy(dst->msg, src->msg, src->n * sizeof(src->msg[0]));
-	memcpy(dst->payload, src->payload, src->len);
 }
 
 static void model_init(struct model *m, unsigned char *space, size_t size)
@@ -867,6 +862,7 @@ FUZZ_NO_COVERAGE static int run_op(struct fuzz_input *in, enum op op, bool *ok, 
 {
 	struct cmsgbuf_msg msgs[8];
 	void *owned[8] = { NULL };
+	unsigned char saved[offsetof(struct model, msg)];
 	size_t n = 0;
 	int want = 0;
 
@@ -904,18 +900,22 @@ FUZZ_NO_COVERAGE static int run_op(struct fuzz_input *in, enum op op, bool *ok, 
 			msgs[i] = decode_msg(in, fuzz_u8(in) % 3, &owned[i]);
 			*tried = space_of(&msgs[i]) > SIZE_MAX - *tried ? SIZE_MAX : *tried + space_of(&msgs[i]);
 		}
-		/* All or nothing: the batch joins a copy, which replaces the model on success. */
-		model_copy(&scratch, &model);
+		/*
+		 * All or nothing: the batch joins the model, which a refusal
+		 * takes back to what it was (the arrays' new entries are then
+		 * past their used part).
+		 */
+		memcpy(saved, &model, sizeof(saved));
 		for (size_t i = 0; i < n && !want; i++) {
-			want = verdict(&scratch, &msgs[i]);
+			want = verdict(&model, &msgs[i]);
 			if (!want)
-				model_append(&scratch, &msgs[i]);
+				model_append(&model, &msgs[i]);
 		}
 		errno = 0;
 		*ok = cmsgbuf_send_extend(&buf, n ? msgs : NULL, n);
 		*err = errno;
-		if (!want)
-			model_copy(&model, &scratch);
+		if (want)
+			memcpy(&model, saved, sizeof(saved));
 		break;
 	case OP_COUNT:
 		abort();
