@@ -71,6 +71,22 @@ def raw_body(kind, payload=b"", null_len=None, huge=None, null=False, unchecked=
     return head + u8(0 | made) + u16(len(payload)) + payload
 
 
+def u64(v):
+    return struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF)
+
+
+def typed_body(kind, value=0, block=b"", held_len=None):
+    """A value constructor's message (bit 3 of the mode): kind a NAMED entry or (level, type);
+    value the u64 the constructor takes the low bytes of; block the packet-info struct;
+    held_len: for a kind without a constructor, a message filled in by hand holding that many bytes."""
+    head = u8(NAMED.index(kind)) if isinstance(kind, str) else u8(0xFF) + i32(kind[0]) + i32(kind[1])
+    return head + u8(8) + u64(value) + block + (u8(held_len) if held_len is not None else b"")
+
+
+def typed(kind, value=0, block=b"", **kw):
+    return u8(RAW) + typed_body(kind, value, block, **kw)
+
+
 def rights(fds):
     return u8(RIGHTS) + rights_body(fds)
 
@@ -226,6 +242,27 @@ def send_ops_seeds():
     s["ipv6-header-rules-on-huge-lengths"] = (big + raw("IPV6_HOPOPTS", huge="BIGGEST_FIT") + raw("IPV6_RTHDR", huge="BIGGEST_FIT")
                                               + raw("IPV6_FLOWINFO", huge="BIGGEST_FIT") + raw("IPV6_DSTOPTS", huge="INT_MAX"))
     s["refuse-rights-before-nospace"] = big + raw("SCM_RIGHTS", huge="BIGGEST_FIT") + raw("IP_TTL", huge="BIGGEST_FIT")
+    # the value constructors (bit 3 of RAW's mode): each kind with a value the kernel takes,
+    # one it refuses, and twice
+    for kind, good, bad in [("UDP_SEGMENT", 1200, None), ("IP_TOS", 0xB9, 256), ("IPV6_TCLASS", 255, -2),
+                            ("IP_TTL", 64, 0), ("IPV6_HOPLIMIT", -1, 256), ("IPV6_DONTFRAG", 1, 2),
+                            ("SCM_TXTIME", 0x0123456789ABCDEF, None), ("SO_MARK", 0xDEADBEEF, None),
+                            ("SO_PRIORITY", 7, None), ("SO_TIMESTAMPING_OLD", 2, 0x12), ("SCM_TS_OPT_ID", 77, None)]:
+        name = "ctor-" + kind.lower().replace("_", "-")
+        s[name] = big + typed(kind, good) + clear() + typed(kind, good) + typed(kind, good)
+        if bad is not None:
+            s["refuse-" + name] = big + typed(kind, bad) + typed(kind, good)
+    s["ctor-ip-pktinfo"] = big + typed("IP_PKTINFO", block=bytes(range(12))) + typed("IPV6_PKTINFO", block=bytes(20))
+    s["ctor-ipv6-pktinfo"] = big + typed("IPV6_PKTINFO", block=bytes(range(20))) + clear() + typed("IP_PKTINFO", block=bytes(12))
+    s["ctor-field-pairs"] = (big + typed("IP_TOS", 0) + typed("SO_PRIORITY", 1) + clear() + typed("SO_PRIORITY", 1)
+                             + typed("IP_TOS", 0) + typed("IP_TTL", 9) + raw("IP_TTL", i32(9)))
+    s["ctor-extend-all"] = big + extend(*[(2, typed_body(k, v)) for k, v in [
+        ("UDP_SEGMENT", 1400), ("IP_TOS", 1), ("IP_TTL", 2), ("IPV6_TCLASS", 3), ("IPV6_HOPLIMIT", 4),
+        ("IPV6_DONTFRAG", 0), ("SCM_TXTIME", 5), ("SO_MARK", 6)]])
+    s["ctor-nospace"] = init(16) + typed("UDP_SEGMENT", 1) + init(24) + typed("SCM_TXTIME", 1) + typed("IP_TTL", 1)
+    s["held-by-hand"] = (big + typed((12345, 1), 0x0807060504030201, held_len=8) + typed((12345, 2), 1, held_len=0)
+                         + typed("IP_TTL", 64, held_len=4) + typed((12345, 3), 1, held_len=9)
+                         + typed((12345, 4), 1, held_len=15))
     # extend and clear
     s["extend-three"] = big + extend((0, rights_body([1, 2])), (1, creds_body()), (2, raw_body("IP_TOS", b"\x01")))
     s["extend-none"] = big + extend() + rights([1]) + extend()
@@ -250,6 +287,11 @@ def msg(payload, level=1, type_=1):
     return hdr(16 + len(payload), level, type_) + payload + b"\0" * pad
 
 
+def edit(step, where, value):
+    """After the walk returned header `step`, `value` over the 4 bytes `where` from it."""
+    return u8(step) + struct.pack("<b", where) + u32(value)
+
+
 def walker_seeds():
     one = msg(u32(3))
     creds_msg = msg(creds_body(5, 6, 7), 1, 2)
@@ -262,7 +304,13 @@ def walker_seeds():
     s["misaligned"] = b"".join([u8(1) + one])
     s["misaligned-4"] = u8(4) + one
     s["misaligned-15"] = u8(15) + one
-    s["aligned-16"] = u8(16) + one
+    # edits in the middle of the walk: u8(16 * number of edits + skip), the edits, the bytes
+    s["edit-len-past-end"] = u8(0x10) + edit(0, 0, 1000) + one + one
+    s["edit-len-zero"] = u8(0x10) + edit(0, 0, 0) + one + one
+    s["edit-len-one-past"] = u8(0x10) + edit(1, 0, 49) + one + one + one
+    s["edit-len-high-half"] = u8(0x10) + edit(0, 4, 0xFFFFFFFF) + one + one
+    s["edit-next-header"] = u8(0x10) + edit(0, 24, 1000) + one + one
+    s["edit-len-grows"] = u8(0x20) + edit(0, 0, 40) + edit(1, 0, 24) + one + one + one
     s["len-zero"] = u8(0) + hdr(0) + b"\0" * 8
     s["len-15"] = u8(0) + one + hdr(15)
     s["len-size-max"] = u8(0) + hdr(2**64 - 1) + b"\0" * 16

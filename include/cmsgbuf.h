@@ -194,25 +194,56 @@ struct cmsgbuf_ucred {
 	}
 #define CMSGBUF_SPACE(total) ((total) + CMSGBUF_HDR_ALIGN - 1)
 
+/*
+ * private: an anonymous union is C11 and C++; in C99, gcc and clang take it
+ * as an extension, which __extension__ keeps -Wpedantic quiet about
+ */
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#define CMSGBUF_PRIVATE_ANONYMOUS
+#elif defined(__GNUC__)
+#define CMSGBUF_PRIVATE_ANONYMOUS __extension__
+#else
+#error "cmsgbuf.h needs C11, C++11 or GNU C99 (struct cmsgbuf_msg holds an anonymous union)"
+#endif
+
 /**
  * struct cmsgbuf_msg - one control message, as pushed or as received
  * @level: cmsg_level, such as SOL_SOCKET or IPPROTO_IP
  * @type: cmsg_type, such as SCM_RIGHTS or IP_TOS
- * @data: the payload; may be NULL only when @len is 0
+ * @data: the payload, when @held is false; may be NULL only when @len is 0
+ * @value: the payload, when @held is true: @len bytes, at most 8
  * @len: the payload's length in bytes
  * @unchecked: true only in a message of cmsgbuf_unchecked(), which push
  *             checks for its structure alone; every other constructor, and
  *             cmsgbuf_recv_next(), set it false (so does zeroing the struct,
  *             as a message filled in field by field needs)
+ * @held: true when the message holds its payload itself, in @value, as the
+ *        value constructors below make it (cmsgbuf_ip_tos(), ...); false
+ *        when it points at it (@data): every other constructor, and
+ *        cmsgbuf_recv_next(), whose @data points into the receive buffer
  *
- * A message only points at its payload: nothing is copied until it is pushed.
+ * A message made by cmsgbuf_rights(), cmsgbuf_credentials(), cmsgbuf_raw(),
+ * cmsgbuf_unchecked(), cmsgbuf_ip_pktinfo() or cmsgbuf_ipv6_pktinfo() only
+ * points at its payload: nothing is copied until it is pushed, and the
+ * payload must live until then. A value constructor copies its value into
+ * the message, so that push(&b, cmsgbuf_ip_tos(0x2e)) needs no variable;
+ * the message may be copied, returned, kept in an array for
+ * cmsgbuf_send_extend(), and its value goes with it. @data and @value
+ * share their bytes: a struct returned by value cannot point at its own
+ * storage, and the union keeps the struct at its size (32 bytes on 64-bit
+ * Linux). The packet-info structs (12 and 20 bytes) are larger than @value,
+ * so their constructors point at the caller's.
  */
 struct cmsgbuf_msg {
 	int level;
 	int type;
-	const void *data;
+	CMSGBUF_PRIVATE_ANONYMOUS union {
+		const void *data;
+		unsigned char value[8];
+	};
 	size_t len;
 	bool unchecked;
+	bool held;
 };
 
 /**
@@ -223,7 +254,7 @@ struct cmsgbuf_msg {
  */
 static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0, false };
+	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, { fds }, 0, false, false };
 
 	/* A count too large to express in bytes keeps a length push refuses. */
 	m.len = n > (size_t)INT_MAX / sizeof(int) ? (size_t)-1 : n * sizeof(int);
@@ -245,7 +276,7 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred), false };
+	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, { cred }, sizeof(*cred), false, false };
 
 	return m;
 }
@@ -260,7 +291,7 @@ static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred 
  */
 static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len, false };
+	struct cmsgbuf_msg m = { level, type, { data }, len, false, false };
 
 	return m;
 }
@@ -280,9 +311,324 @@ static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *da
  */
 static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len, true };
+	struct cmsgbuf_msg m = { level, type, { data }, len, true, false };
 
 	return m;
+}
+
+/*
+ * Value constructors: the kinds a UDP/IP sender passes with its datagrams,
+ * each taking its value in its C type, each with its space macro (the
+ * message's CMSG_SPACE(), an integer constant expression like those above).
+ *
+ * Every value constructor but the two packet-info ones copies its value
+ * into the message (see struct cmsgbuf_msg), so that a push needs no
+ * variable:
+ *
+ * assumes: int sock; struct sockaddr_in to; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_UDP_SEGMENT_SPACE + CMSGBUF_IP_TOS_SPACE) space;
+ *	struct cmsgbuf_send b;
+ *
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
+ *	if (!cmsgbuf_send_push(&b, cmsgbuf_udp_segment(1200)) ||
+ *	    !cmsgbuf_send_push(&b, cmsgbuf_ip_tos(0x2e << 2 | 1)))	// EF, ECT(1)
+ *		err(1, "push");
+ *	cmsgbuf_sendmsg_v4(sock, &to, &iov, 1, &b, 0);
+ *
+ * Push applies the kernel's rule for each value (see each constructor):
+ * the integer types are those of the kernel's payload, so that a value it
+ * refuses (an IP_TTL of 0, an IP_TOS of 256) is refused by push with EINVAL
+ * rather than cut to fit. And each kind sets a field of the kernel's send
+ * state that no other message in the buffer may set (see
+ * cmsgbuf_send_push()). What push cannot know stays the kernel's to refuse
+ * in sendmsg(2): a capability, an option of the socket, the source address,
+ * the route. Each constructor says which. And the buffer does not know its
+ * socket's family: the kernel ignores, without a word, the IPPROTO_IP kinds
+ * on an IPv6 socket sending to an IPv6 address, and the IPPROTO_IPV6 kinds
+ * on an IPv4 socket (an IPv6 socket sending to an IPv4-mapped address takes
+ * both).
+ */
+
+/* private: constants the libcs' headers may lack (Linux's generic values) */
+#define CMSGBUF_PRIVATE_UDP_SEGMENT 103
+#ifdef SO_MARK
+#define CMSGBUF_PRIVATE_SO_MARK SO_MARK
+#else
+#define CMSGBUF_PRIVATE_SO_MARK 36
+#endif
+#ifdef SO_PRIORITY
+#define CMSGBUF_PRIVATE_SO_PRIORITY SO_PRIORITY
+#else
+#define CMSGBUF_PRIVATE_SO_PRIORITY 12
+#endif
+#ifdef SCM_TXTIME
+#define CMSGBUF_PRIVATE_SCM_TXTIME SCM_TXTIME
+#else
+#define CMSGBUF_PRIVATE_SCM_TXTIME 61
+#endif
+/* not SO_TIMESTAMPING, which a libc may define as SO_TIMESTAMPING_NEW (Linux 5.1 on) */
+#ifdef SO_TIMESTAMPING_OLD
+#define CMSGBUF_PRIVATE_SO_TIMESTAMPING SO_TIMESTAMPING_OLD
+#else
+#define CMSGBUF_PRIVATE_SO_TIMESTAMPING 37
+#endif
+#ifdef SCM_TS_OPT_ID
+#define CMSGBUF_PRIVATE_SCM_TS_OPT_ID SCM_TS_OPT_ID
+#else
+#define CMSGBUF_PRIVATE_SCM_TS_OPT_ID 81
+#endif
+/**
+ * struct cmsgbuf_in_pktinfo - laid out as struct in_pktinfo (IP_PKTINFO)
+ * @ipi_ifindex: received: the interface the datagram arrived on; sent: the
+ *               outgoing interface (0: the route's)
+ * @ipi_spec_dst: received: the local address a reply would be sent from;
+ *                sent: the source address (0: the route's)
+ * @ipi_addr: received: the destination address in the IP header; ignored on send
+ *
+ * struct in_pktinfo is declared only under _DEFAULT_SOURCE in glibc; this
+ * one needs no feature macro and has the same layout and member names.
+ * cmsgbuf_msg_ip_pktinfo() reads one, cmsgbuf_ip_pktinfo() sends one.
+ */
+struct cmsgbuf_in_pktinfo {
+	int ipi_ifindex;
+	struct in_addr ipi_spec_dst;
+	struct in_addr ipi_addr;
+};
+
+/**
+ * struct cmsgbuf_in6_pktinfo - laid out as struct in6_pktinfo (IPV6_PKTINFO)
+ * @ipi6_addr: received: the destination address in the IP header; sent: the
+ *             source address (:: for the route's)
+ * @ipi6_ifindex: received: the interface the datagram arrived on; sent: the
+ *                outgoing interface (0: the route's)
+ *
+ * struct in6_pktinfo is declared only under _GNU_SOURCE in glibc.
+ * cmsgbuf_msg_ipv6_pktinfo() reads one, cmsgbuf_ipv6_pktinfo() sends one.
+ */
+struct cmsgbuf_in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	unsigned int ipi6_ifindex;
+};
+
+#define CMSGBUF_UDP_SEGMENT_SPACE CMSG_SPACE(sizeof(uint16_t))
+#define CMSGBUF_IP_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo))
+#define CMSGBUF_IPV6_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in6_pktinfo))
+#define CMSGBUF_IP_TOS_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_TCLASS_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IP_TTL_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_HOPLIMIT_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_DONTFRAG_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_TXTIME_SPACE CMSG_SPACE(sizeof(uint64_t))
+#define CMSGBUF_MARK_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_PRIORITY_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_TX_TIMESTAMPING_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_TS_OPT_ID_SPACE CMSG_SPACE(sizeof(uint32_t))
+
+/* private: a message holding the @len bytes at @value (at most 8), its padding zeroed */
+static inline struct cmsgbuf_msg cmsgbuf_private_held(int level, int type, const void *value, size_t len)
+{
+	struct cmsgbuf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.type = type;
+	memcpy(m.value, value, len);
+	m.len = len;
+	m.held = true;
+	return m;
+}
+
+/**
+ * cmsgbuf_udp_segment() - UDP_SEGMENT: send one buffer as datagrams of @size bytes (GSO)
+ * @size: the payload bytes of each datagram but the last, which carries the rest
+ *
+ * One sendmsg(2) of n bytes then leaves as n / @size datagrams of @size
+ * bytes, and one of the rest. The kernel takes any u16 (0: no
+ * segmentation). Push cannot know what the kernel checks at send time
+ * (udp_send_skb()), and refuses with EINVAL: a @size whose datagrams would
+ * not fit the route's MTU with their headers, more segments than
+ * UDP_MAX_SEGMENTS, a socket with checksums off (SO_NO_CHECK). Sets the
+ * kernel's gso_size: one per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_udp_segment(uint16_t size)
+{
+	return cmsgbuf_private_held(IPPROTO_UDP, CMSGBUF_PRIVATE_UDP_SEGMENT, &size, sizeof(size));
+}
+
+/**
+ * cmsgbuf_ip_pktinfo() - IP_PKTINFO: the source address and interface of an IPv4 datagram
+ * @info: ipi_spec_dst is the source address (0: the route's), ipi_ifindex
+ *        the outgoing interface (0: the route's); ipi_addr is ignored.
+ *        The message points at it: it must live until pushed.
+ *
+ * The classic use: a server bound to a wildcard address replies from the
+ * address a datagram came to (ipi_addr of the received IP_PKTINFO, copied
+ * to ipi_spec_dst: cmsgbuf_msg_ip_pktinfo() reads the same struct). The
+ * kernel takes exactly one struct in_pktinfo (12 bytes). Push cannot know whether the address is one of the host's
+ * (without IP_FREEBIND or IP_TRANSPARENT on the socket, sendmsg(2) fails
+ * with EINVAL otherwise) or the interface exists. Sets the kernel's source
+ * address: one per buffer, with cmsgbuf_ipv6_pktinfo() (an IPv6 socket
+ * sending to an IPv4-mapped address takes both).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_pktinfo(const struct cmsgbuf_in_pktinfo *info)
+{
+	struct cmsgbuf_msg m = { IPPROTO_IP, IP_PKTINFO, { info }, sizeof(*info), false, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_ipv6_pktinfo() - IPV6_PKTINFO: the source address and interface of an IPv6 datagram
+ * @info: ipi6_addr is the source address (:: for the route's), ipi6_ifindex
+ *        the outgoing interface (0: the route's). The message points at
+ *        it: it must live until pushed.
+ *
+ * The kernel takes at least one struct in6_pktinfo (20 bytes). Push cannot
+ * know whether the address is one of the host's (without IPV6_FREEBIND or
+ * IPV6_TRANSPARENT on the socket, sendmsg(2) fails with EINVAL otherwise),
+ * or the interface exists (ENODEV). Sets the kernel's source address: one
+ * per buffer, with cmsgbuf_ip_pktinfo().
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_pktinfo(const struct cmsgbuf_in6_pktinfo *info)
+{
+	struct cmsgbuf_msg m = { IPPROTO_IPV6, IPV6_PKTINFO, { info }, sizeof(*info), false, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_ip_tos() - IP_TOS: the type-of-service byte of one IPv4 datagram (DSCP and ECN)
+ * @tos: 0 to 255; push refuses others, as the kernel does
+ *
+ * Sent as an int (the kernel also takes one byte; it sends one byte up to a
+ * receiver with IP_RECVTOS). The kernel derives the datagram's priority
+ * from it too, so it sets two fields of the kernel's send state: one per
+ * buffer, and not with cmsgbuf_priority(). Push cannot know the socket: an
+ * IPv6 socket sending to an IPv6 address ignores it (use
+ * cmsgbuf_ipv6_tclass() there).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_tos(int tos)
+{
+	return cmsgbuf_private_held(IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+/**
+ * cmsgbuf_ipv6_tclass() - IPV6_TCLASS: the traffic class of one IPv6 datagram (DSCP and ECN)
+ * @tclass: 0 to 255, or -1 for the socket's; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket: an IPv4 socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_tclass(int tclass)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
+}
+
+/**
+ * cmsgbuf_ip_ttl() - IP_TTL: the time to live of one IPv4 datagram
+ * @ttl: 1 to 255; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket: an IPv6 socket sending to an
+ * IPv6 address ignores it (use cmsgbuf_ipv6_hoplimit() there).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_ttl(int ttl)
+{
+	return cmsgbuf_private_held(IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+}
+
+/**
+ * cmsgbuf_ipv6_hoplimit() - IPV6_HOPLIMIT: the hop limit of one IPv6 datagram
+ * @hoplimit: 0 to 255, or -1 for the route's; push refuses others, as the kernel does
+ *
+ * One per buffer (IPV6_2292HOPLIMIT sets the same field). Push cannot know
+ * the socket: an IPv4 socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_hoplimit(int hoplimit)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_HOPLIMIT, &hoplimit, sizeof(hoplimit));
+}
+
+/**
+ * cmsgbuf_ipv6_dontfrag() - IPV6_DONTFRAG: fail rather than fragment one IPv6 datagram
+ * @dontfrag: 1 to fail with EMSGSIZE a datagram larger than the path MTU,
+ *            0 to fragment it; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket, nor the path MTU: an IPv4
+ * socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_dontfrag(int dontfrag)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_DONTFRAG, &dontfrag, sizeof(dontfrag));
+}
+
+/**
+ * cmsgbuf_txtime() - SCM_TXTIME: when to send one datagram
+ * @ns: the time, in nanoseconds of the clock the socket's SO_TXTIME names
+ *
+ * The kernel takes any u64. Push cannot know whether the socket has
+ * SO_TXTIME on: without it, sendmsg(2) fails with EINVAL. The time is kept
+ * only by a qdisc that honours it (etf, fq); elsewhere (loopback's noqueue)
+ * the datagram leaves at once. One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_txtime(uint64_t ns)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SCM_TXTIME, &ns, sizeof(ns));
+}
+
+/**
+ * cmsgbuf_mark() - SO_MARK: the mark of one packet, for routing and filtering
+ * @mark: any u32
+ *
+ * Push cannot know the sender's capabilities: without CAP_NET_RAW or
+ * CAP_NET_ADMIN, sendmsg(2) fails with EPERM. AF_UNIX refuses SO_MARK
+ * (EINVAL). One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_mark(uint32_t mark)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_MARK, &mark, sizeof(mark));
+}
+
+/**
+ * cmsgbuf_priority() - SO_PRIORITY: the queueing priority of one packet
+ * @priority: any u32
+ *
+ * Push cannot know the sender's capabilities: above 6, without CAP_NET_RAW
+ * or CAP_NET_ADMIN, sendmsg(2) fails with EPERM. One per buffer, and not
+ * with cmsgbuf_ip_tos(), which sets the priority too.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_priority(uint32_t priority)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_PRIORITY, &priority, sizeof(priority));
+}
+
+/**
+ * cmsgbuf_tx_timestamping() - SO_TIMESTAMPING: which transmit timestamps to record for one send
+ * @flags: SOF_TIMESTAMPING_TX_HARDWARE, _TX_SOFTWARE, _TX_SCHED, _TX_ACK,
+ *         _TX_COMPLETION (Linux 6.15), or'ed; push refuses any other bit
+ *         (SOF_TIMESTAMPING_TX_RECORD_MASK), as the kernel does
+ *
+ * The timestamps come back on the socket's error queue (recvmsg(2) with
+ * MSG_ERRQUEUE), but only in the forms the socket's SO_TIMESTAMPING option
+ * asks to report (SOF_TIMESTAMPING_SOFTWARE, _RAW_HARDWARE), which push
+ * cannot know: without them nothing comes. Sent as SO_TIMESTAMPING_OLD,
+ * which every kernel takes (the flags are the same in both names). One per
+ * buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_tx_timestamping(uint32_t flags)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_TIMESTAMPING, &flags, sizeof(flags));
+}
+
+/**
+ * cmsgbuf_ts_opt_id() - SCM_TS_OPT_ID: the id the transmit timestamps of one send report
+ * @id: any u32; the timestamps report it in ee_data
+ *
+ * Linux 6.13 on. Push cannot know whether the socket has
+ * SOF_TIMESTAMPING_OPT_ID in its SO_TIMESTAMPING option: without it, or on
+ * TCP, or on an older kernel, sendmsg(2) fails with EINVAL. One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ts_opt_id(uint32_t id)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SCM_TS_OPT_ID, &id, sizeof(id));
 }
 
 /**
@@ -327,9 +673,13 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  * Return: true when the message was added. false when it was not; then the
  * buffer, its length and every byte of its space are as they were, and errno
  * is, in the order checked:
- *  - EINVAL: @msg.data is NULL with a nonzero length;
+ *  - EINVAL: @msg.data is NULL with a nonzero length, or @msg.held is true
+ *    with a length above sizeof(@msg.value);
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
- *    would (the kernel refuses a control length above INT_MAX with ENOBUFS);
+ *    would (the kernel refuses a control length above INT_MAX with ENOBUFS;
+ *    it also refuses one above net.core.optmem_max, 128 KiB by default, with
+ *    ENOBUFS, a limit of the machine that push does not know: a buffer given
+ *    no more space than that, the space being its cap, stays below it);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
@@ -423,7 +773,11 @@ ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrl
  * that is not, and always ends, whatever cmsg_len holds. The last message may
  * lack its padding, as the kernel allows. @control must be aligned for struct
  * cmsghdr (as every buffer cmsgbuf builds or receives is): a misaligned or
- * NULL @control yields no header. @cur must come from the same walk.
+ * NULL @control yields no header. The bytes may change between calls
+ * (shared memory, another thread, a caller editing a header): cmsgbuf_next()
+ * checks @cur again as cmsgbuf_first() checks a header, so a @cur whose
+ * cmsg_len no longer fits, or that is NULL, misaligned or outside the buffer,
+ * ends the walk.
  */
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
@@ -865,33 +1219,6 @@ struct cmsgbuf_timespec {
 };
 
 /**
- * struct cmsgbuf_in_pktinfo - laid out as struct in_pktinfo (IP_PKTINFO)
- * @ipi_ifindex: the interface the datagram arrived on
- * @ipi_spec_dst: the local address a reply would be sent from
- * @ipi_addr: the destination address in the IP header
- *
- * struct in_pktinfo is declared only under _DEFAULT_SOURCE in glibc; this
- * one needs no feature macro and has the same layout and member names.
- */
-struct cmsgbuf_in_pktinfo {
-	int ipi_ifindex;
-	struct in_addr ipi_spec_dst;
-	struct in_addr ipi_addr;
-};
-
-/**
- * struct cmsgbuf_in6_pktinfo - laid out as struct in6_pktinfo (IPV6_PKTINFO)
- * @ipi6_addr: the destination address in the IP header
- * @ipi6_ifindex: the interface the datagram arrived on
- *
- * struct in6_pktinfo is declared only under _GNU_SOURCE in glibc.
- */
-struct cmsgbuf_in6_pktinfo {
-	struct in6_addr ipi6_addr;
-	unsigned int ipi6_ifindex;
-};
-
-/**
  * struct cmsgbuf_sock_extended_err - laid out as Linux's struct sock_extended_err
  * @ee_errno: the error, such as ECONNREFUSED
  * @ee_origin: SO_EE_ORIGIN_LOCAL (1), SO_EE_ORIGIN_ICMP (2), SO_EE_ORIGIN_ICMP6 (3), ...
@@ -1260,7 +1587,8 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 	unsigned char *p;
 	struct cmsghdr h;
 
-	if (msg.level != SOL_SOCKET || msg.unchecked || !data || msg.len > left ||
+	/* a held payload is not at data: the two share their bytes */
+	if (msg.level != SOL_SOCKET || msg.unchecked || msg.held || !data || msg.len > left ||
 	    CMSG_SPACE(msg.len) > left)
 		goto slow;
 	if (msg.type == SCM_RIGHTS) {
@@ -1300,11 +1628,21 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 slow: {
 		/*
 		 * Copies made here only, so that neither msg nor, once this is
-		 * inlined, the caller's buffer must live in memory on the fast path.
+		 * inlined, the caller's buffer must live in memory on the fast
+		 * path. Field by field: a copy of the whole struct (its padding
+		 * too) costs gcc a register on the fast path of the caller.
 		 */
-		struct cmsgbuf_msg m = msg;
+		struct cmsgbuf_msg m;
 		struct cmsgbuf_send copy = *b;
-		bool ok = cmsgbuf_send_extend(&copy, &m, 1);
+		bool ok;
+
+		m.level = msg.level;
+		m.type = msg.type;
+		memcpy(m.value, msg.value, sizeof(m.value));
+		m.len = msg.len;
+		m.unchecked = msg.unchecked;
+		m.held = msg.held;
+		ok = cmsgbuf_send_extend(&copy, &m, 1);
 
 		*b = copy;
 		return ok;
@@ -1364,18 +1702,30 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 						  const struct cmsghdr *cur)
 {
 	const unsigned char *base = (const unsigned char *)control;
-	size_t off, clen, pad;
+	/* A null or foreign @cur lies outside: off > len, or no header fits there. */
+	size_t off = (uintptr_t)cur - (uintptr_t)base, left = len - off, clen, pad;
+	const struct cmsghdr *c;
 
-	if (!base || !cur)
+	/*
+	 * @cur is checked again, as cmsgbuf_first() checked it: the bytes may
+	 * have changed since it was returned (shared memory, another thread, a
+	 * caller editing a header in place).
+	 */
+	if (!base || (uintptr_t)cur % CMSGBUF_HDR_ALIGN != 0 || off > len ||
+	    left < sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
-	/* cmsgbuf_first() or an earlier next() made sure off + clen <= len. */
-	off = (size_t)((const unsigned char *)cur - base);
 	clen = cur->cmsg_len;
+	if (clen < CMSG_LEN(0) || clen > left)
+		return CMSGBUF_PRIVATE_NULL;
+	/* The next header, as cmsgbuf_first() checks one: after the padding, a whole header. */
 	pad = -clen & (CMSG_ALIGN(1) - 1);
-	if (pad > len - off - clen)
+	if (left - clen < pad + sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
 	off += clen + pad;
-	return cmsgbuf_first(base + off, len - off);
+	c = (const struct cmsghdr *)(const void *)(base + off);
+	if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_len > len - off)
+		return CMSGBUF_PRIVATE_NULL;
+	return c;
 }
 
 /*
@@ -1412,6 +1762,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	out->data = b->data + off + CMSG_LEN(0);
 	out->len = clen - CMSG_LEN(0);
 	out->unchecked = false;
+	out->held = false;
 	pad = -clen & (CMSG_ALIGN(1) - 1);
 	if (pad <= left - clen)
 		b->next = off + clen + pad;

@@ -76,6 +76,12 @@ struct cmsgbuf_kind {
 
 #define CMSGBUF_ANY_TYPE (-2147483647 - 1)
 
+/* Where @m's payload lies: in the message itself (held), or at its data. */
+static inline const unsigned char *cmsgbuf_payload(const struct cmsgbuf_msg *m)
+{
+	return m->held ? m->value : (const unsigned char *)m->data;
+}
+
 /* The row for (level, type), or NULL when cmsgbuf knows no rule for it. */
 const struct cmsgbuf_kind *cmsgbuf_kind_find(int level, int type);
 

@@ -926,7 +926,7 @@ static void unknown_message_is_yielded_as_it_is(void **state)
 static void end_of_walk_zeroes_the_message(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	struct cmsgbuf_msg m = { 1, 2, &m, 3, true };
+	struct cmsgbuf_msg m = { 1, 2, { &m }, 3, true, true };
 
 	(void)state;
 	assert_false(cmsgbuf_recv_next(&b, &m));
