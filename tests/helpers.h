@@ -4,11 +4,9 @@
 /* What every test program shares: fd accounting, qemu-user, and cmocka's headers. */
 
 #include <dirent.h>
-#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,7 +17,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
 #include <cmocka.h>
 
 /* The number of entries in /proc/self/fd, the directory's own fd excluded. */
@@ -130,67 +127,6 @@ static inline void write_header(unsigned char *base, size_t off, size_t cmsg_len
 	h.cmsg_level = level;
 	h.cmsg_type = type;
 	memcpy(base + off, &h, sizeof(h));
-}
-
-/* Sockets */
-
-static inline void set_int_opt(int fd, int level, int name, int value)
-{
-	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(%d, %d): %s", level, name, strerror(errno));
-}
-
-/* A receive that never hangs the suite: an absent message fails the test. */
-static inline void set_recv_timeout(int fd)
-{
-	struct timeval tv = { 5, 0 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		fail_msg("SO_RCVTIMEO: %s", strerror(errno));
-}
-
-/* A UDP receiver bound to loopback, reporting the IP fields it receives, and a sender. */
-struct udp {
-	int rx, tx;
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in v4;
-		struct sockaddr_in6 v6;
-	} to;
-	socklen_t tolen;
-};
-
-static inline void udp_open(struct udp *u, int family)
-{
-	memset(u, 0, sizeof(*u));
-	u->rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	u->tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (u->rx < 0 || u->tx < 0)
-		fail_msg("socket(%d, SOCK_DGRAM): %s", family, strerror(errno));
-	if (family == AF_INET) {
-		u->to.v4.sin_family = AF_INET;
-		u->to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		u->tolen = sizeof(u->to.v4);
-		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTOS, 1);
-		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTTL, 1);
-	} else {
-		u->to.v6.sin6_family = AF_INET6;
-		u->to.v6.sin6_addr = in6addr_loopback;
-		u->tolen = sizeof(u->to.v6);
-		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
-		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-	}
-	if (bind(u->rx, &u->to.sa, u->tolen) != 0)
-		fail_msg("bind to %s: %s", family == AF_INET ? "127.0.0.1" : "::1", strerror(errno));
-	if (getsockname(u->rx, &u->to.sa, &u->tolen) != 0)
-		fail_msg("getsockname: %s", strerror(errno));
-	set_recv_timeout(u->rx);
-}
-
-static inline void udp_close(struct udp *u)
-{
-	assert_int_equal(close(u->rx), 0);
-	assert_int_equal(close(u->tx), 0);
 }
 
 #endif

@@ -93,6 +93,21 @@ static void expect_errno(int got, int want, const char *what)
 
 /* Sockets and files */
 
+static void set_int_opt(int fd, int level, int name, int value)
+{
+	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
+		fail_msg("setsockopt(%d, %d): %s", level, name, strerror(errno));
+}
+
+/* A receive that never hangs the suite: an absent message fails the test. */
+static void set_recv_timeout(int fd)
+{
+	struct timeval tv = { 5, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		fail_msg("SO_RCVTIMEO: %s", strerror(errno));
+}
+
 static void open_pair(int type, int sv[2])
 {
 	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) != 0)
@@ -123,6 +138,50 @@ static bool ipv6_or_say_why_not(void)
 		return true;
 	print_message("# ::1 is not configured on this machine: IPv6 not exercised\n");
 	return false;
+}
+
+/* A UDP receiver bound to loopback, reporting the IP fields it receives, and a sender. */
+struct udp {
+	int rx, tx;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} to;
+	socklen_t tolen;
+};
+
+static void udp_open(struct udp *u, int family)
+{
+	memset(u, 0, sizeof(*u));
+	u->rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	u->tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u->rx < 0 || u->tx < 0)
+		fail_msg("socket(%d, SOCK_DGRAM): %s", family, strerror(errno));
+	if (family == AF_INET) {
+		u->to.v4.sin_family = AF_INET;
+		u->to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u->tolen = sizeof(u->to.v4);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTOS, 1);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTTL, 1);
+	} else {
+		u->to.v6.sin6_family = AF_INET6;
+		u->to.v6.sin6_addr = in6addr_loopback;
+		u->tolen = sizeof(u->to.v6);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	}
+	if (bind(u->rx, &u->to.sa, u->tolen) != 0)
+		fail_msg("bind to %s: %s", family == AF_INET ? "127.0.0.1" : "::1", strerror(errno));
+	if (getsockname(u->rx, &u->to.sa, &u->tolen) != 0)
+		fail_msg("getsockname: %s", strerror(errno));
+	set_recv_timeout(u->rx);
+}
+
+static void udp_close(struct udp *u)
+{
+	assert_int_equal(close(u->rx), 0);
+	assert_int_equal(close(u->tx), 0);
 }
 
 /* Receiving: plain recvmsg(2) and the libc's walk */
