@@ -180,8 +180,10 @@ static void each_datagram_keeps_its_own_control_messages(int family)
 		ttl[i] = 64 + (int)i;
 		s.msgs[i].msg_hdr.msg_name = &u.to;
 		s.msgs[i].msg_hdr.msg_namelen = u.tolen;
-		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_raw(tos_level, tos_type, &tos[i], sizeof(int))));
-		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_raw(tos_level, ttl_type, &ttl[i], sizeof(int))));
+		assert_true(cmsgbuf_send_push(&s.send[i], family == AF_INET ? cmsgbuf_ip_tos(tos[i])
+								    : cmsgbuf_ipv6_tclass(tos[i])));
+		assert_true(cmsgbuf_send_push(&s.send[i], family == AF_INET ? cmsgbuf_ip_ttl(ttl[i])
+								    : cmsgbuf_ipv6_hoplimit(ttl[i])));
 	}
 	assert_int_equal(cmsgbuf_sendmmsg(u.tx, s.msgs, BATCH, s.send, 0), BATCH);
 	for (unsigned int i = 0; i < BATCH; i++)
@@ -194,8 +196,8 @@ static void each_datagram_keeps_its_own_control_messages(int family)
 		assert_int_equal(r.msgs[i].msg_len, 1);
 		assert_int_equal(r.data[i], i);
 		assert_false(cmsgbuf_recv_truncated(&r.recv[i]));
-		got_tos = received_int(&r.recv[i], tos_level, family == AF_INET ? IP_TOS : IPV6_TCLASS);
-		got_ttl = received_int(&r.recv[i], tos_level, family == AF_INET ? IP_TTL : IPV6_HOPLIMIT);
+		got_tos = received_int(&r.recv[i], tos_level, tos_type);
+		got_ttl = received_int(&r.recv[i], tos_level, ttl_type);
 		if (got_tos != tos[i] || got_ttl != ttl[i])
 			fail_msg("datagram %u: tos %d ttl %d received, %d and %d sent", i, got_tos,
 				 got_ttl, tos[i], ttl[i]);

@@ -13,8 +13,9 @@
  * and, connected to 127.0.0.3, drops it. So the server turns IP_PKTINFO
  * (IPV6_RECVPKTINFO) on, reads each datagram's local address from the
  * received message (cmsgbuf_msg_ip_pktinfo(), cmsgbuf_msg_ipv6_pktinfo()),
- * and sends the reply with the same message, whose ipi_spec_dst (ipi6_addr)
- * sets the source address. Datagrams go in batches of up to 32 each way,
+ * and sends the reply with the same message (cmsgbuf_ip_pktinfo(),
+ * cmsgbuf_ipv6_pktinfo()), whose ipi_spec_dst (ipi6_addr) sets the source
+ * address. Datagrams go in batches of up to 32 each way,
  * with cmsgbuf_recvmmsg() and cmsgbuf_sendmmsg().
  */
 
@@ -42,8 +43,7 @@ struct batch {
 	char data[BATCH][MAX_DATAGRAM];
 	struct cmsgbuf_recv received[BATCH];
 	struct cmsgbuf_send reply[BATCH];
-	CMSGBUF_BUFFER_TYPE(CMSGBUF_RAW_SPACE(sizeof(struct in6_pktinfo)))
-		in_space[BATCH], out_space[BATCH];
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_IPV6_PKTINFO_SPACE) in_space[BATCH], out_space[BATCH];
 };
 
 static volatile sig_atomic_t stop;
@@ -59,33 +59,27 @@ static void on_signal(int sig)
  * came to: for IPv4, its ipi_spec_dst (the local address; for a unicast
  * datagram the one it was sent to, for a broadcast the interface's own);
  * for IPv6, its ipi6_addr and interface, which a link-local address needs.
- * (Until cmsgbuf has send constructors for them, the reply's packet info is
- * the libc's struct, pushed with cmsgbuf_raw(), whose rules check its size.)
  */
 static bool reply_from(struct cmsgbuf_recv *received, struct cmsgbuf_send *reply, int family)
 {
 	struct cmsgbuf_msg m;
 
 	if (family == AF_INET) {
-		struct cmsgbuf_in_pktinfo got;
-		struct in_pktinfo src = { 0 };
+		struct cmsgbuf_in_pktinfo got, src;
 
 		if (!cmsgbuf_recv_find(received, IPPROTO_IP, IP_PKTINFO, &m) ||
 		    !cmsgbuf_msg_ip_pktinfo(&m, &got))
 			return false;
+		memset(&src, 0, sizeof(src));
 		src.ipi_spec_dst = got.ipi_spec_dst;
-		return cmsgbuf_send_push(reply, cmsgbuf_raw(IPPROTO_IP, IP_PKTINFO, &src, sizeof(src)));
+		return cmsgbuf_send_push(reply, cmsgbuf_ip_pktinfo(&src));
 	} else {
 		struct cmsgbuf_in6_pktinfo got;
-		struct in6_pktinfo src;
 
 		if (!cmsgbuf_recv_find(received, IPPROTO_IPV6, IPV6_PKTINFO, &m) ||
 		    !cmsgbuf_msg_ipv6_pktinfo(&m, &got))
 			return false;
-		memset(&src, 0, sizeof(src));
-		src.ipi6_addr = got.ipi6_addr;
-		src.ipi6_ifindex = got.ipi6_ifindex;
-		return cmsgbuf_send_push(reply, cmsgbuf_raw(IPPROTO_IPV6, IPV6_PKTINFO, &src, sizeof(src)));
+		return cmsgbuf_send_push(reply, cmsgbuf_ipv6_pktinfo(&got));
 	}
 }
 

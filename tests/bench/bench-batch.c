@@ -3,7 +3,7 @@
  *
  *  - gso_60000: 60,000 bytes as 50 datagrams of 1,200. The cmsgbuf side is
  *    one sendmsg with a UDP_SEGMENT message of 1,200 (pushed onto a buffer
- *    with cmsgbuf_raw(), sent with cmsgbuf_sendmsg()); the hand-written side
+ *    as cmsgbuf_udp_segment(), sent with cmsgbuf_sendmsg()); the hand-written side
  *    is what GSO replaces, 50 plain send() calls. The receiver never reads:
  *    once its buffer is full the kernel drops what arrives, the same for
  *    both sides, so that neither side's figure includes a receiver.
@@ -26,14 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 
 #include "cmsgbuf.h"
 #include "bench.h"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 
 #define GSO_SEGMENT 1200
 #define GSO_SEGMENTS 50
@@ -64,13 +59,12 @@ struct ctx {
 static BENCH_NOINLINE void bench_op_gso_60000_cmsgbuf(void *p)
 {
 	struct ctx *c = p;
-	CMSGBUF_BUFFER_TYPE(CMSGBUF_RAW_SPACE(sizeof(uint16_t))) space;
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_UDP_SEGMENT_SPACE) space;
 	struct cmsgbuf_send b;
-	uint16_t segment = GSO_SEGMENT;
 	struct iovec iov = { c->payload, sizeof(c->payload) };
 
 	cmsgbuf_send_init(&b, &space, sizeof(space));
-	if (!cmsgbuf_send_push(&b, cmsgbuf_raw(SOL_UDP, UDP_SEGMENT, &segment, sizeof(segment))))
+	if (!cmsgbuf_send_push(&b, cmsgbuf_udp_segment(GSO_SEGMENT)))
 		bench_fail("push UDP_SEGMENT");
 	if (cmsgbuf_sendmsg(c->gso_tx, &iov, 1, &b, 0) != (ssize_t)sizeof(c->payload))
 		bench_fail("sendmsg with UDP_SEGMENT");
