@@ -16,16 +16,12 @@
 
 #include "private.h"
 
-#ifdef CMSGBUF_LIBC_CONTROL_MAX
 #include <sys/syscall.h>
 #include <unistd.h>
-#endif
 
-#ifdef CMSGBUF_LIBC_CONTROL_MAX
 /*
- * musl on 64-bit (lib/meson.build tells): its sendmmsg() is a loop of its
- * sendmsg(), which fails with ENOMEM above 1024 bytes of control data (see
- * sendmsg.c). The same loop here, with the longer buffers given to the kernel
+ * musl on 64-bit (private.h tells): its sendmmsg() is a loop of its
+ * sendmsg(), which fails with ENOMEM above 1024 bytes of control data. The same loop here, with the longer buffers given to the kernel
  * directly; the msghdr copy zeroes the padding musl's struct has beside
  * msg_iovlen and msg_controllen, as musl's sendmsg() does. As musl's and the
  * kernel's: an error after the first message ends the batch, reported as the
@@ -61,7 +57,6 @@ static int send_each(int fd, struct mmsghdr *msgs, unsigned int n, int flags)
 	}
 	return i ? (int)i : -1;
 }
-#endif
 
 CMSGBUF_PUBLIC int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
 				    const struct cmsgbuf_send *bufs, int flags)
@@ -74,11 +69,9 @@ CMSGBUF_PUBLIC int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n
 		h->msg_controllen = len;
 		msgs[i].msg_len = 0;
 	}
-#ifdef CMSGBUF_LIBC_CONTROL_MAX
-	return send_each(fd, msgs, n, flags);
-#else
+	if (CMSGBUF_LIBC_COPIES_CONTROL)
+		return send_each(fd, msgs, n, flags);
 	return sendmmsg(fd, msgs, n, flags);
-#endif
 }
 
 CMSGBUF_PUBLIC int cmsgbuf_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,

@@ -25,4 +25,17 @@ static inline size_t cmsgbuf_align_skip(const void *space)
 	return space ? (size_t)(-(uintptr_t)space & (CMSGBUF_HDR_ALIGN - 1)) : 0;
 }
 
+/*
+ * musl on 64-bit: its cmsg_len is a socklen_t beside a padding field that
+ * the kernel reads as half of a size_t, so its sendmsg() copies the control
+ * data into 1024 bytes of stack to zero that padding, and fails with ENOMEM
+ * above (253 descriptors take 1032); its sendmmsg() is a loop of that
+ * sendmsg(). Told by the libc's own struct, as the inline cmsgbuf_sendmsg()
+ * tells it, so that lib/ built by any build system does the same; on every
+ * other libc the test is false at compile time. sendmsg.c and batch.c give
+ * longer buffers to the kernel directly.
+ */
+#define CMSGBUF_LIBC_COPIES_CONTROL (sizeof(((struct cmsghdr *)0)->cmsg_len) < sizeof(size_t))
+#define CMSGBUF_LIBC_CONTROL_MAX 1024
+
 #endif
