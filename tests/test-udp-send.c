@@ -807,9 +807,10 @@ static void a_held_payload_longer_than_the_value_is_einval(void **state)
 
 /*
  * Under qemu-user: does an int IP payload reach the kernel as sent? qemu
- * passes IP payloads untranslated, so from a guest of the other byte order
- * (s390x) the kernel reads IP_TTL 64 as 0x40000000. A plain sendmsg(2) of
- * IP_TTL 64, read back with the libc's CMSG_* walk, tells.
+ * passes IP and IPv6 payloads untranslated, so from a guest of the other byte
+ * order (s390x) the kernel reads IP_TTL or IPV6_HOPLIMIT 64 as 0x40000000. A
+ * plain sendmsg(2) of IP_TTL 64 (IPV6_HOPLIMIT 64 in test-udp-send6), read
+ * back with the libc's CMSG_* walk, tells.
  */
 static bool plain_ttl_reaches_the_kernel(void)
 {
@@ -825,10 +826,11 @@ static bool plain_ttl_reaches_the_kernel(void)
 	int ttl = 64;
 	bool ok;
 
-	if (FAMILY != AF_INET)
-		return true;
 	udp_open(&u);
-	set_int(u.rx, IPPROTO_IP, IP_RECVTTL, 1);
+	if (FAMILY == AF_INET)
+		set_int(u.rx, IPPROTO_IP, IP_RECVTTL, 1);
+	else
+		set_int(u.rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
 	memset(&control, 0, sizeof(control));
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_name = &u.to;
@@ -839,13 +841,13 @@ static bool plain_ttl_reaches_the_kernel(void)
 	mh.msg_controllen = sizeof(control.bytes);
 	c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_len = CMSG_LEN(sizeof(ttl));
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_TTL;
+	c->cmsg_level = FAMILY == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	c->cmsg_type = FAMILY == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
 	memcpy(CMSG_DATA(c), &ttl, sizeof(ttl));
 	ok = sendmsg(u.tx, &mh, 0) == 1;
 	if (ok) {
 		receive(u.rx, &s);
-		ok = s.ttl == 64;
+		ok = (FAMILY == AF_INET ? s.ttl : s.hoplimit) == 64;
 	}
 	udp_close(&u);
 	return ok;
@@ -879,8 +881,11 @@ int main(void)
 		return 0;
 	}
 	if (under_qemu() && !plain_ttl_reaches_the_kernel()) {
-		const char *why = "qemu-user: a plain sendmsg(2) of IP_TTL 64 does not reach the kernel as "
-				  "64 (qemu passes IP payloads untranslated between byte orders)";
+		const char *why = FAMILY == AF_INET
+			? "qemu-user: a plain sendmsg(2) of IP_TTL 64 does not reach the kernel as 64 "
+			  "(qemu passes IP payloads untranslated between byte orders)"
+			: "qemu-user: a plain sendmsg(2) of IPV6_HOPLIMIT 64 does not reach the kernel as 64 "
+			  "(qemu passes IPv6 and UDP payloads untranslated between byte orders)";
 #if TEST_IP == 4
 		const struct CMUnitTest push_tests[] = {
 			cmocka_unit_test(a_held_value_pushes_the_bytes_of_caller_storage),
