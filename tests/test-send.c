@@ -300,10 +300,14 @@ static void values_the_kernel_refuses_are_einval(void **state)
 	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &proto17, 4)));
 }
 
-/* A payload that the kind (@level, @type) takes, alone in a buffer. */
+/*
+ * A payload that the kind (@level, @type) takes, alone in a buffer; for the
+ * int kinds an int 1, in the host's byte order as the kernel reads it.
+ */
 static struct cmsgbuf_msg taken(int level, int type)
 {
-	static const unsigned char zeros[sizeof(struct in6_pktinfo)], one[sizeof(int)] = { 1 };
+	static const unsigned char zeros[sizeof(struct in6_pktinfo)];
+	static const int one = 1;
 	static const unsigned char opt_hdr[8], rthdr_type_2[24] = { 0, 2, 2, 1 };
 
 	if (level == IPPROTO_IP && type == IP_PKTINFO)
@@ -315,7 +319,7 @@ static struct cmsgbuf_msg taken(int level, int type)
 		return cmsgbuf_raw(level, type, opt_hdr, sizeof(opt_hdr));
 	if (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == IPV6_2292RTHDR))
 		return cmsgbuf_raw(level, type, rthdr_type_2, sizeof(rthdr_type_2));
-	return cmsgbuf_raw(level, type, one, sizeof(one));
+	return cmsgbuf_raw(level, type, &one, sizeof(one));
 }
 
 /* Two kinds that set one field of the kernel's send state: the second is refused. */
