@@ -159,6 +159,65 @@ static int received_int(struct cmsgbuf_recv *b, int level, int type)
 }
 
 /*
+ * Under qemu-user: does an int IP or IPv6 payload reach the kernel as sent?
+ * qemu passes them untranslated, so from a guest of the other byte order
+ * (s390x) the kernel reads IP_TTL 64 as 0x40000000 (EINVAL) and IPV6_TCLASS
+ * 4 as 0x04000000. A plain sendmsg(2) of IP_TTL or IPV6_HOPLIMIT 64, read
+ * back with the libc's CMSG_* walk, tells; if not, a TAP diagnostic says so.
+ * Natively: yes, without asking.
+ */
+static bool ints_reach_the_kernel(int family)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[256];
+	} control;
+	struct iovec iov = { "x", 1 };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct udp u;
+	int level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int type = family == AF_INET ? IP_TTL : IPV6_HOPLIMIT, v = 64, got = -1;
+	char byte;
+
+	if (!under_qemu())
+		return true;
+	udp_open(&u, family);
+	memset(&control, 0, sizeof(control));
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &u.to;
+	mh.msg_namelen = u.tolen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.bytes;
+	mh.msg_controllen = CMSG_SPACE(sizeof(v));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_len = CMSG_LEN(sizeof(v));
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	memcpy(CMSG_DATA(c), &v, sizeof(v));
+	if (sendmsg(u.tx, &mh, 0) == 1) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = &byte;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = control.bytes;
+		mh.msg_controllen = sizeof(control.bytes);
+		assert_int_equal(recvmsg(u.rx, &mh, 0), 1);
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == level && c->cmsg_type == type)
+				memcpy(&got, CMSG_DATA(c), sizeof(got));
+	}
+	udp_close(&u);
+	if (got == v)
+		return true;
+	print_message("# qemu-user: a plain sendmsg(2) of %s 64 does not arrive as 64 (qemu passes IP "
+		      "payloads unswapped between byte orders): per-datagram values not observable here\n",
+		      family == AF_INET ? "IP_TTL" : "IPV6_HOPLIMIT");
+	return false;
+}
+
+/*
  * BATCH datagrams in one cmsgbuf_sendmmsg(), datagram i with its own traffic
  * class (i << 2, ECN bits clear) and TTL or hop limit (64 + i); the receiver
  * reads each back from its own buffer.
@@ -172,6 +231,8 @@ static void each_datagram_keeps_its_own_control_messages(int family)
 	int tos[BATCH], ttl[BATCH];
 	struct udp u;
 
+	if (!ints_reach_the_kernel(family))
+		return;
 	udp_open(&u, family);
 	batch_init(&s);
 	batch_init(&r);
@@ -366,6 +427,103 @@ static void next_batch_closes_what_an_early_stop_left(void **state)
 }
 
 /*
+ * The plain calls of truncation_is_reported_per_message: 4 descriptors and 1
+ * by sendmsg(2), one recvmmsg(2) into CMSG_SPACE(sizeof(int)) bytes each.
+ * Bit 0: message 0 lacks MSG_CTRUNC; bit 1: closing what arrived leaves fds
+ * open. Run in a child (probe_in_child()).
+ */
+static int plain_truncated_batch(void *arg)
+{
+	/* size_t: struct cmsghdr's alignment, and an array may not hold a flexible member */
+	union {
+		size_t align;
+		unsigned char bytes[CMSG_SPACE(4 * sizeof(int))];
+	} out, in[2];
+	struct iovec iov = { "x", 1 }, in_iov[2];
+	struct mmsghdr m[2];
+	struct msghdr mh;
+	struct cmsghdr *c;
+	static const size_t nfds[2] = { 4, 1 };
+	int sv[2], files[4], before, r;
+	char data[2];
+
+	(void)arg;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0)
+		return 4;
+	for (size_t i = 0; i < 4; i++) {
+		int p[2];
+
+		if (pipe(p) != 0)
+			return 4;
+		close(p[1]);
+		files[i] = p[0];
+	}
+	before = open_fd_count();
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = nfds[i];
+
+		memset(&out, 0, sizeof(out));
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = out.bytes;
+		mh.msg_controllen = CMSG_SPACE(n * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_len = CMSG_LEN(n * sizeof(int));
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		memcpy(CMSG_DATA(c), files, n * sizeof(int));
+		if (sendmsg(sv[0], &mh, 0) != 1)
+			return 4;
+	}
+	memset(m, 0, sizeof(m));
+	for (size_t i = 0; i < 2; i++) {
+		in_iov[i].iov_base = &data[i];
+		in_iov[i].iov_len = 1;
+		m[i].msg_hdr.msg_iov = &in_iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_control = in[i].bytes;
+		m[i].msg_hdr.msg_controllen = CMSG_SPACE(sizeof(int));
+	}
+	r = recvmmsg(sv[1], m, 2, MSG_DONTWAIT, NULL);
+	if (r != 2)
+		return 4;
+	for (size_t i = 0; i < 2; i++)
+		for (c = CMSG_FIRSTHDR(&m[i].msg_hdr); c; c = CMSG_NXTHDR(&m[i].msg_hdr, c))
+			for (size_t k = 0; CMSG_LEN((k + 1) * sizeof(int)) <= c->cmsg_len; k++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(fd));
+				close(fd);
+			}
+	return (m[0].msg_hdr.msg_flags & MSG_CTRUNC ? 0 : 1) | (open_fd_count() == before ? 0 : 2);
+}
+
+/*
+ * qemu-user receives into a host buffer of its own, larger than the guest's,
+ * so the kernel cuts nothing; qemu then copies what fits, without MSG_CTRUNC,
+ * and leaves open the fds that did not fit. Can a batch receive cut short be
+ * observed here as the kernel makes it? Under qemu, the plain receive above
+ * tells, and if not, a TAP diagnostic says so. Natively: yes.
+ */
+static bool truncation_is_observable(void)
+{
+	int gap;
+
+	if (!under_qemu())
+		return true;
+	gap = probe_in_child(plain_truncated_batch, NULL);
+	if (gap == 0)
+		return true;
+	if (gap > 3)
+		fail_msg("qemu-user, plain truncated recvmmsg(2): %d", gap);
+	print_message("# qemu-user: a plain recvmmsg(2) of 4 fds into CMSG_SPACE(sizeof(int))%s%s%s: "
+		      "the kernel's truncation is not observable here\n", gap & 1 ? " lacks MSG_CTRUNC" : "",
+		      gap == 3 ? " and" : "", gap & 2 ? " leaves open fds it did not hand out" : "");
+	return false;
+}
+
+/*
  * Per-message MSG_CTRUNC: message 0 carries more descriptors than its buffer
  * holds (4; the buffer, cut to whole alignment units, holds 2 or 3), message
  * 1 one that fits. Only buffer 0 reports truncation, and
@@ -379,6 +537,8 @@ static void truncation_is_reported_per_message(void **state)
 	int sv[2], files[4], before;
 
 	(void)state;
+	if (!truncation_is_observable())
+		return;
 	dgram_pair(sv);
 	open_files(files, 4);
 	batch_init(&s);
@@ -471,6 +631,38 @@ static void batch_carries_the_most_descriptors_a_message_can(void **state)
 	close(sv[1]);
 }
 
+/* The one known difference, and no other. */
+static void expect_efault(const char *what)
+{
+	if (errno != EFAULT)
+		fail_msg("%s: %s, expected EFAULT", what, strerror(errno));
+}
+
+/*
+ * Under qemu-user: is an empty batch without an array 0 each way? qemu
+ * (64-bit guests) fails sendmmsg(2) and recvmmsg(2) of NULL, 0 with EFAULT
+ * where the kernel answers 0; plain calls tell, and if not, a TAP diagnostic
+ * says so. Natively: yes, without asking.
+ */
+static bool null_batches_are_observable(int sv[2])
+{
+	int s, r;
+
+	if (!under_qemu())
+		return true;
+	s = sendmmsg(sv[0], NULL, 0, 0);
+	if (s != 0)
+		expect_efault("qemu-user, plain sendmmsg(2) of NULL, 0");
+	r = recvmmsg(sv[1], NULL, 0, MSG_DONTWAIT, NULL);
+	if (r != 0)
+		expect_efault("qemu-user, plain recvmmsg(2) of NULL, 0");
+	if (s == 0 && r == 0)
+		return true;
+	print_message("# qemu-user: a plain sendmmsg(2) and recvmmsg(2) of NULL, 0 give %d and %d (EFAULT): "
+		      "the kernel's 0 is not observable here\n", s, r);
+	return false;
+}
+
 /* An empty batch: nothing touched, nothing sent, nothing received, as the syscalls say. */
 static void empty_batch_is_zero_each_way(void **state)
 {
@@ -480,8 +672,10 @@ static void empty_batch_is_zero_each_way(void **state)
 	(void)state;
 	dgram_pair(sv);
 	batch_init(&r);
-	assert_int_equal(cmsgbuf_sendmmsg(sv[0], NULL, 0, NULL, 0), 0);
-	assert_int_equal(cmsgbuf_recvmmsg(sv[1], NULL, 0, NULL, MSG_DONTWAIT), 0);
+	if (null_batches_are_observable(sv)) {
+		assert_int_equal(cmsgbuf_sendmmsg(sv[0], NULL, 0, NULL, 0), 0);
+		assert_int_equal(cmsgbuf_recvmmsg(sv[1], NULL, 0, NULL, MSG_DONTWAIT), 0);
+	}
 	assert_int_equal(send(sv[0], "x", 1, 0), 1);
 	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 0, r.recv, MSG_DONTWAIT), 0);
 	/* the datagram is still there */
