@@ -677,9 +677,12 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *    with a length above sizeof(@msg.value);
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
  *    would (the kernel refuses a control length above INT_MAX with ENOBUFS;
- *    it also refuses one above net.core.optmem_max, 128 KiB by default, with
- *    ENOBUFS, a limit of the machine that push does not know: a buffer given
- *    no more space than that, the space being its cap, stays below it);
+ *    it also refuses control data of net.core.optmem_max bytes or more, 128
+ *    KiB by default, with ENOBUFS, or from a 32-bit process on a 64-bit
+ *    kernel, which counts them converted to its own layout, each message 4
+ *    to 8 bytes longer, with ENOMEM: a limit of the machine that push does
+ *    not know; a buffer given less space than that, the space being its cap,
+ *    stays below it, in such a 32-bit process less 8 bytes per message);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not

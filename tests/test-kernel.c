@@ -1134,14 +1134,44 @@ static void controllen_above_int_max_is_enobufs_for_kernel_refused_by_push(void 
 }
 
 /*
- * net.core.optmem_max: ____sys_sendmsg copies control data longer than its
- * stack buffer with sock_kmalloc(), which refuses more than optmem_max bytes
- * with ENOBUFS. Push cannot know the machine's limit and accepts such a
- * buffer; a caller stays below it by giving cmsgbuf_send_init() no more
- * space than that, since the space is the buffer's cap.
+ * A 32-bit process on a 64-bit kernel: its control data go through the
+ * kernel's compat layer (net/compat.c), which converts them to the kernel's
+ * own layout before ____sys_sendmsg() sees them.
  */
-static void controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push(void **state)
+static bool kernel_compat_task(void)
 {
+	struct utsname u;
+
+	return sizeof(long) == 4 && uname(&u) == 0 && strstr(u.machine, "64");
+}
+
+/*
+ * The bytes the kernel allocates for control data of @b, one message of @len
+ * payload bytes: msg_controllen; for a 32-bit process on a 64-bit kernel,
+ * what cmsghdr_from_user_compat_to_kern() converts it to, the 64-bit
+ * kernel's CMSG_SPACE(@len) (a 16-byte header, the payload padded to 8).
+ */
+static size_t kernel_control_bytes(const struct cmsgbuf_send *b, size_t len)
+{
+	if (kernel_compat_task())
+		return (16 + len + 7) & ~(size_t)7;
+	return cmsgbuf_send_controllen(b);
+}
+
+/*
+ * net.core.optmem_max: ____sys_sendmsg copies control data longer than its
+ * stack buffer with sock_kmalloc(), which takes fewer than optmem_max bytes
+ * (less what the socket holds already) and refuses the rest: ENOBUFS. A
+ * 32-bit process on a 64-bit kernel meets the same limit in
+ * cmsghdr_from_user_compat_to_kern() (net/compat.c), counted in the bytes
+ * its messages take once converted (each 4 to 8 bytes longer), and answered
+ * with ENOMEM. Push cannot know the machine's limit and accepts such a
+ * buffer; a caller stays below it by giving cmsgbuf_send_init() less space
+ * than that, since the space is the buffer's cap.
+ */
+static void controllen_at_optmem_max_is_refused_by_kernel_but_fits_push(void **state)
+{
+	int refused = kernel_compat_task() ? ENOMEM : ENOBUFS;
 	FILE *f = fopen("/proc/sys/net/core/optmem_max", "r");
 	struct iovec iov = { &one_byte, 1 };
 	unsigned long optmem = 0;
@@ -1150,10 +1180,10 @@ static void controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push(void
 	int sv[2];
 
 	(void)state;
-	if (!f || fscanf(f, "%lu", &optmem) != 1 || optmem == 0 || optmem > (1ul << 26)) {
+	if (!f || fscanf(f, "%lu", &optmem) != 1 || optmem < 1024 || optmem > (1ul << 26)) {
 		if (f)
 			fclose(f);
-		print_message("# /proc/sys/net/core/optmem_max unreadable or huge: not checked\n");
+		print_message("# /proc/sys/net/core/optmem_max unreadable, tiny or huge: not checked\n");
 		return;
 	}
 	fclose(f);
@@ -1162,15 +1192,27 @@ static void controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push(void
 	assert_non_null(space);
 	assert_non_null(payload);
 	open_pair(SOCK_DGRAM, sv);
-	/* One message of an unknown level, which AF_UNIX skips, just above the limit */
-	cmsgbuf_send_init(&b, space, CMSG_SPACE(optmem));
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, optmem)));
-	errno = 0;
+	/*
+	 * One message of an unknown level, which AF_UNIX skips, of each length
+	 * around the limit: taken while the kernel's bytes stay below it,
+	 * refused from there on.
+	 */
 	if (under_qemu())
-		print_message("# qemu-user: control data above optmem_max not sent (qemu copies them first)\n");
-	else
-		expect_errno(cmsgbuf_sendmsg(sv[0], &iov, 1, &b, 0) < 0 ? errno : 0, ENOBUFS,
-			     "kernel, control length above optmem_max");
+		print_message("# qemu-user: control data around optmem_max not sent (qemu copies them first)\n");
+	for (size_t len = optmem - 32; len <= optmem && !under_qemu(); len++) {
+		size_t bytes;
+		char got;
+
+		cmsgbuf_send_init(&b, space, CMSG_SPACE(optmem));
+		assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, len)));
+		bytes = kernel_control_bytes(&b, len);
+		errno = 0;
+		expect_errno(cmsgbuf_sendmsg(sv[0], &iov, 1, &b, 0) < 0 ? errno : 0, bytes < optmem ? 0 : refused,
+			     bytes < optmem ? "kernel, control data below optmem_max" :
+					      "kernel, control data of optmem_max bytes or more");
+		if (bytes < optmem)
+			assert_int_equal(recv(sv[1], &got, 1, 0), 1);
+	}
 	/* A buffer given optmem_max bytes of space refuses it at push. */
 	cmsgbuf_send_init(&b, space, optmem);
 	expect_errno(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, optmem)) ? 0 : errno, ENOSPC,
@@ -1182,18 +1224,6 @@ static void controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push(void
 	close_fds(sv, 2);
 	free(payload);
 	free(space);
-}
-
-/*
- * A 32-bit process on a 64-bit kernel: its control data go through the
- * kernel's compat walk, whose cmsg_compat_nxthdr() (net/compat.c) asks for
- * one byte more where the next header is due, not for a whole header.
- */
-static bool kernel_compat_task(void)
-{
-	struct utsname u;
-
-	return sizeof(long) == 4 && uname(&u) == 0 && strstr(u.machine, "64");
 }
 
 /*
@@ -1796,7 +1826,7 @@ int main(void)
 		cmocka_unit_test(second_credentials_override_the_first_for_kernel_refused_by_push),
 		cmocka_unit_test(unknown_sol_socket_type_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(controllen_above_int_max_is_enobufs_for_kernel_refused_by_push),
-		cmocka_unit_test(controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push),
+		cmocka_unit_test(controllen_at_optmem_max_is_refused_by_kernel_but_fits_push),
 		cmocka_unit_test(trailing_partial_header_is_ignored_by_kernel_and_named_by_check),
 		cmocka_unit_test(last_message_without_padding_is_taken_by_kernel_and_named_by_check),
 		cmocka_unit_test(ip_ttl_0_is_einval_for_kernel_refused_by_push),
