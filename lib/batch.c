@@ -9,12 +9,12 @@
  * these are not inline.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
-
-#include "private.h"
 
 #ifdef CMSGBUF_LIBC_CONTROL_MAX
 #include <sys/syscall.h>

@@ -1128,8 +1128,63 @@ static void stamps_with_a_fraction_out_of_range_are_refused(void **state)
 	assert_true(untouched((const unsigned char *)ts, sizeof(ts)));
 }
 
+/*
+ * A message a value constructor made holds its payload itself: the readers
+ * read it there, not through @data, whose bytes it shares. One that claims
+ * more bytes than it can hold is refused, and nothing is read past it.
+ */
+static void readers_read_a_held_value_in_place(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct cmsgbuf_ucred cred;
+	struct cmsgbuf_timespec ts;
+	int v = -1;
+
+	(void)state;
+	m = cmsgbuf_ip_ttl(64);
+	assert_true(cmsgbuf_msg_ip_ttl(&m, &v));
+	assert_int_equal(v, 64);
+	m = cmsgbuf_ipv6_tclass(0x2e);
+	assert_true(cmsgbuf_msg_ipv6_tclass(&m, &v));
+	assert_int_equal(v, 0x2e);
+	m = cmsgbuf_ipv6_hoplimit(7);
+	assert_true(cmsgbuf_msg_ipv6_hoplimit(&m, &v));
+	assert_int_equal(v, 7);
+	/* sent as an int, received as a byte: not a message IP_TOS's reader takes */
+	m = cmsgbuf_ip_tos(0x2e);
+	v = -1;
+	errno = 0;
+	assert_false(cmsgbuf_msg_ip_tos(&m, &v));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(v, -1);
+	/* held messages that claim more than their 8 bytes, at the sizes the readers take */
+	m = cmsgbuf_ip_ttl(64);
+	m.level = SOL_SOCKET;
+	m.type = CMSGBUF_SCM_CREDENTIALS;
+	m.len = sizeof(cred);
+	errno = 0;
+	assert_false(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(errno, EINVAL);
+	m.type = SO_TIMESTAMPNS_NEW;
+	m.len = 2 * sizeof(int64_t);
+	errno = 0;
+	assert_false(cmsgbuf_msg_timestamp(&m, &ts));
+	assert_int_equal(errno, EINVAL);
+	/* fds held in the message are counted, and are no buffer's to take */
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.held = true;
+	m.len = 2 * sizeof(int);
+	memcpy(m.value, (const int[2]){ 3, 4 }, 2 * sizeof(int));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	m.len = sizeof(m.value) + sizeof(int);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+}
+
 #define UNIT_TESTS \
 	cmocka_unit_test(each_reader_takes_its_kind_at_its_exact_size), \
+	cmocka_unit_test(readers_read_a_held_value_in_place), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_short), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_long), \
 	cmocka_unit_test(each_reader_refuses_an_empty_payload), \
