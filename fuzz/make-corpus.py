@@ -287,6 +287,11 @@ def msg(payload, level=1, type_=1):
     return hdr(16 + len(payload), level, type_) + payload + b"\0" * pad
 
 
+def edit(step, where, value):
+    """After the walk returned header `step`, `value` over the 4 bytes `where` from it."""
+    return u8(step) + struct.pack("<b", where) + u32(value)
+
+
 def walker_seeds():
     one = msg(u32(3))
     creds_msg = msg(creds_body(5, 6, 7), 1, 2)
@@ -299,7 +304,13 @@ def walker_seeds():
     s["misaligned"] = b"".join([u8(1) + one])
     s["misaligned-4"] = u8(4) + one
     s["misaligned-15"] = u8(15) + one
-    s["aligned-16"] = u8(16) + one
+    # edits in the middle of the walk: u8(16 * number of edits + skip), the edits, the bytes
+    s["edit-len-past-end"] = u8(0x10) + edit(0, 0, 1000) + one + one
+    s["edit-len-zero"] = u8(0x10) + edit(0, 0, 0) + one + one
+    s["edit-len-one-past"] = u8(0x10) + edit(1, 0, 49) + one + one + one
+    s["edit-len-high-half"] = u8(0x10) + edit(0, 4, 0xFFFFFFFF) + one + one
+    s["edit-next-header"] = u8(0x10) + edit(0, 24, 1000) + one + one
+    s["edit-len-grows"] = u8(0x20) + edit(0, 0, 40) + edit(1, 0, 24) + one + one + one
     s["len-zero"] = u8(0) + hdr(0) + b"\0" * 8
     s["len-15"] = u8(0) + one + hdr(15)
     s["len-size-max"] = u8(0) + hdr(2**64 - 1) + b"\0" * 16

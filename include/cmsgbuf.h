@@ -676,7 +676,10 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *  - EINVAL: @msg.data is NULL with a nonzero length, or @msg.held is true
  *    with a length above sizeof(@msg.value);
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
- *    would (the kernel refuses a control length above INT_MAX with ENOBUFS);
+ *    would (the kernel refuses a control length above INT_MAX with ENOBUFS;
+ *    it also refuses one above net.core.optmem_max, 128 KiB by default, with
+ *    ENOBUFS, a limit of the machine that push does not know: a buffer given
+ *    no more space than that, the space being its cap, stays below it);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
@@ -770,7 +773,11 @@ ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrl
  * that is not, and always ends, whatever cmsg_len holds. The last message may
  * lack its padding, as the kernel allows. @control must be aligned for struct
  * cmsghdr (as every buffer cmsgbuf builds or receives is): a misaligned or
- * NULL @control yields no header. @cur must come from the same walk.
+ * NULL @control yields no header. The bytes may change between calls
+ * (shared memory, another thread, a caller editing a header): cmsgbuf_next()
+ * checks @cur again as cmsgbuf_first() checks a header, so a @cur whose
+ * cmsg_len no longer fits, or that is NULL, misaligned or outside the buffer,
+ * ends the walk.
  */
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
@@ -1586,18 +1593,30 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 						  const struct cmsghdr *cur)
 {
 	const unsigned char *base = (const unsigned char *)control;
-	size_t off, clen, pad;
+	/* A null or foreign @cur lies outside: off > len, or no header fits there. */
+	size_t off = (uintptr_t)cur - (uintptr_t)base, left = len - off, clen, pad;
+	const struct cmsghdr *c;
 
-	if (!base || !cur)
+	/*
+	 * @cur is checked again, as cmsgbuf_first() checked it: the bytes may
+	 * have changed since it was returned (shared memory, another thread, a
+	 * caller editing a header in place).
+	 */
+	if (!base || (uintptr_t)cur % CMSGBUF_HDR_ALIGN != 0 || off > len ||
+	    left < sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
-	/* cmsgbuf_first() or an earlier next() made sure off + clen <= len. */
-	off = (size_t)((const unsigned char *)cur - base);
 	clen = cur->cmsg_len;
+	if (clen < CMSG_LEN(0) || clen > left)
+		return CMSGBUF_PRIVATE_NULL;
+	/* The next header, as cmsgbuf_first() checks one: after the padding, a whole header. */
 	pad = -clen & (CMSG_ALIGN(1) - 1);
-	if (pad > len - off - clen)
+	if (left - clen < pad + sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
 	off += clen + pad;
-	return cmsgbuf_first(base + off, len - off);
+	c = (const struct cmsghdr *)(const void *)(base + off);
+	if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_len > len - off)
+		return CMSGBUF_PRIVATE_NULL;
+	return c;
 }
 
 /*

@@ -1082,6 +1082,57 @@ static void controllen_above_int_max_is_enobufs_for_kernel_refused_by_push(void 
 }
 
 /*
+ * net.core.optmem_max: ____sys_sendmsg copies control data longer than its
+ * stack buffer with sock_kmalloc(), which refuses more than optmem_max bytes
+ * with ENOBUFS. Push cannot know the machine's limit and accepts such a
+ * buffer; a caller stays below it by giving cmsgbuf_send_init() no more
+ * space than that, since the space is the buffer's cap.
+ */
+static void controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push(void **state)
+{
+	FILE *f = fopen("/proc/sys/net/core/optmem_max", "r");
+	struct iovec iov = { &one_byte, 1 };
+	unsigned long optmem = 0;
+	unsigned char *space, *payload;
+	struct cmsgbuf_send b;
+	int sv[2];
+
+	(void)state;
+	if (!f || fscanf(f, "%lu", &optmem) != 1 || optmem == 0 || optmem > (1ul << 26)) {
+		if (f)
+			fclose(f);
+		print_message("# /proc/sys/net/core/optmem_max unreadable or huge: not checked\n");
+		return;
+	}
+	fclose(f);
+	space = malloc(CMSG_SPACE(optmem));
+	payload = calloc(1, optmem);
+	assert_non_null(space);
+	assert_non_null(payload);
+	open_pair(SOCK_DGRAM, sv);
+	/* One message of an unknown level, which AF_UNIX skips, just above the limit */
+	cmsgbuf_send_init(&b, space, CMSG_SPACE(optmem));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, optmem)));
+	errno = 0;
+	if (under_qemu())
+		print_message("# qemu-user: control data above optmem_max not sent (qemu copies them first)\n");
+	else
+		expect_errno(cmsgbuf_sendmsg(sv[0], &iov, 1, &b, 0) < 0 ? errno : 0, ENOBUFS,
+			     "kernel, control length above optmem_max");
+	/* A buffer given optmem_max bytes of space refuses it at push. */
+	cmsgbuf_send_init(&b, space, optmem);
+	expect_errno(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, optmem)) ? 0 : errno, ENOSPC,
+		     "push, a message larger than the space");
+	/* Well below the limit, the same kind of message goes through. */
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 1, payload, 1024)));
+	expect_errno(cmsgbuf_sendmsg(sv[0], &iov, 1, &b, 0) == 1 ? 0 : errno, 0,
+		     "kernel, control length below optmem_max");
+	close_fds(sv, 2);
+	free(payload);
+	free(space);
+}
+
+/*
  * A 32-bit process on a 64-bit kernel: its control data go through the
  * kernel's compat walk, whose cmsg_compat_nxthdr() (net/compat.c) asks for
  * one byte more where the next header is due, not for a whole header.
@@ -1677,6 +1728,7 @@ int main(void)
 		cmocka_unit_test(second_credentials_override_the_first_for_kernel_refused_by_push),
 		cmocka_unit_test(unknown_sol_socket_type_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(controllen_above_int_max_is_enobufs_for_kernel_refused_by_push),
+		cmocka_unit_test(controllen_above_optmem_max_is_enobufs_for_kernel_but_fits_push),
 		cmocka_unit_test(trailing_partial_header_is_ignored_by_kernel_and_named_by_check),
 		cmocka_unit_test(last_message_without_padding_is_taken_by_kernel_and_named_by_check),
 		cmocka_unit_test(ip_ttl_0_is_einval_for_kernel_refused_by_push),
