@@ -460,7 +460,7 @@ READ_KINDS = [
     ("ipv6-hoplimit", "ipv6_hoplimit", IPPROTO_IPV6, 52, i32(255)),
     ("udp-gro", "udp_gro", IPPROTO_UDP, 104, i32(1200)),
     ("timestamp-old", "timestamp", SOL_SOCKET, 29, stamps([(1700000000, SECOND - 1)])),
-    ("timestamp-new", "timestamp", SOL_SOCKET, 63, stamps([(-1, 0)])),
+    ("timestamp-new", "timestamp", SOL_SOCKET, 63, stamps([(-1, 1)])),
     ("timestampns-old", "timestamp", SOL_SOCKET, 35, stamps([(2**40, NANO - 1)])),
     ("timestampns-new", "timestamp", SOL_SOCKET, 64, stamps([(-(2**63), 123456789)])),
     ("timestamping-old", "timestamping", SOL_SOCKET, 37, stamps([(1700000000, 5), (0, 0), (2**62, NANO - 1)])),
@@ -474,7 +474,7 @@ READ_KINDS = [
 
 
 def read_seeds():
-    """Each kind: the exact size, read by every reader; a byte short, a byte long and at another level."""
+    """Each kind: the exact size, read by every reader; then a byte short, a byte long and at another level."""
     s = {}
     for name, reader, level, type_, good in READ_KINDS:
         other = IPPROTO_IPV6 if level == IPPROTO_IP else IPPROTO_IP
@@ -489,9 +489,10 @@ def read_seeds():
             cases.append(good[:8] + q(-1) + good[16:])
             if n == 3:
                 cases.append(stamps([(1, 1), (2, NANO), (3, 3)]))
-        control = b"".join(msg(c[0], c[1], type_) if isinstance(c, tuple) else msg(c, level, type_) for c in cases)
+        refused = b"".join(msg(c[0], c[1], type_) if isinstance(c, tuple) else msg(c, level, type_) for c in cases[1:])
         own = read(reader) + (read(reader, True) if reader.endswith("recverr") else b"")
-        s["read-" + name] = recv(op(R_NEXT) + READ_ALL + (op(R_NEXT) + own) * (len(cases) - 1), control)
+        s["read-" + name] = recv(op(R_NEXT) + READ_ALL, msg(good, level, type_))
+        s["read-" + name + "-refused"] = recv((op(R_NEXT) + own) * (len(cases) - 1), refused)
     # the message a find gave; the last one cut short by cmsg_len, and one unpadded
     mixed = (msg(bytes(range(1, 13)), IPPROTO_IP, 8) + msg(b"\x2e", IPPROTO_IP, 1) + msg(i32(9), IPPROTO_IP, 2)
              + msg(bytes(range(1, 33)), IPPROTO_IP, 11))
