@@ -1380,6 +1380,115 @@ bool cmsgbuf_msg_ip_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in 
 bool cmsgbuf_msg_ipv6_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in6 *addr);
 
 /*
+ * Batches: sendmmsg(2) and recvmmsg(2), one buffer per message
+ */
+
+/* Declared by the libcs only under _GNU_SOURCE; a pointer to it is all cmsgbuf needs. */
+struct mmsghdr;
+
+/**
+ * cmsgbuf_sendmmsg() - sendmmsg(2) with a send buffer per message
+ * @fd: the socket
+ * @msgs: the caller's array of @n messages: each msg_hdr's msg_name,
+ *        msg_namelen, msg_iov and msg_iovlen as for sendmsg(2)
+ * @n: how many messages (the kernel sends at most UIO_MAXIOV, 1024, per call)
+ * @bufs: @n send buffers, @bufs[i] the control data of @msgs[i]; or NULL for
+ *        no control data on any message
+ * @flags: as for sendmmsg(2)
+ *
+ * Sets each @msgs[i].msg_hdr's msg_control and msg_controllen from @bufs[i]
+ * (NULL and 0 for an empty buffer), and msg_len to 0, and calls sendmmsg(2).
+ * Nothing else of @msgs is touched, and nothing is allocated. As for
+ * cmsgbuf_sendmsg(), every buffer push builds goes out on every libc: on
+ * 64-bit musl, whose sendmmsg() is a loop of its sendmsg() and so fails
+ * above 1024 bytes of control data, cmsgbuf runs that loop itself and gives
+ * the longer buffers to the kernel by syscall(SYS_sendmsg).
+ *
+ * A batch may stop early: when a message after the first fails (a full
+ * socket buffer with MSG_DONTWAIT, a bad address), the messages before it
+ * were sent and the call returns their count; the error of the message that
+ * stopped it is lost, as sendmmsg(2)'s is. Resend the rest, and a failure on
+ * the first message of a call reports its error:
+ *
+ * assumes: #define _GNU_SOURCE; int sock; struct mmsghdr msgs[8]; struct cmsgbuf_send bufs[8];
+ *	unsigned int sent = 0;
+ *
+ *	while (sent < 8) {
+ *		int r = cmsgbuf_sendmmsg(sock, msgs + sent, 8 - sent, bufs + sent, 0);
+ *
+ *		if (r < 0)
+ *			err(1, "sendmmsg");	// msgs[sent] failed: errno says why
+ *		sent += (unsigned int)r;
+ *	}
+ *
+ * Return: the number of messages sent, each @msgs[i].msg_len the bytes of
+ * message i; fewer than @n when the batch stopped early. -1 when the first
+ * message could not be sent, with errno as sendmmsg(2) sets it.
+ */
+int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
+		     const struct cmsgbuf_send *bufs, int flags);
+
+/**
+ * cmsgbuf_recvmmsg() - recvmmsg(2) with a receive buffer per message
+ * @fd: the socket
+ * @msgs: the caller's array of @n messages: each msg_hdr's msg_iov and
+ *        msg_iovlen, and msg_name and msg_namelen, as for recvmsg(2).
+ *        The kernel writes each msg_namelen back: set it again before the
+ *        next call
+ * @n: how many messages at most
+ * @bufs: @n receive buffers, @bufs[i] the control data of @msgs[i], each
+ *        with its own space (cmsgbuf_recv_init()); or NULL for no control
+ *        data (the kernel then discards any, closing descriptors, and sets
+ *        MSG_CTRUNC)
+ * @flags: as for recvmmsg(2) (MSG_WAITFORONE, MSG_DONTWAIT, ...);
+ *         MSG_CMSG_CLOEXEC is always added
+ *
+ * First clears every buffer of @bufs, as cmsgbuf_recvmsg() clears its one:
+ * each closes the descriptors it still owns, those of messages yielded and
+ * not taken included. Then sets each @msgs[i].msg_hdr's msg_control and
+ * msg_controllen to @bufs[i]'s space and calls recvmmsg(2) without a
+ * timeout (its timeout is checked only after each datagram, see
+ * recvmmsg(2)'s BUGS; use MSG_WAITFORONE or MSG_DONTWAIT).
+ *
+ * Afterwards each @bufs[i] of a message received holds that message's
+ * control data, as cmsgbuf_recvmsg() would have left it: it owns the
+ * descriptors the kernel installed for that message, cmsgbuf_recv_next()
+ * yields its messages, cmsgbuf_recv_truncated() tells its own MSG_CTRUNC and
+ * cmsgbuf_recv_flags() its msg_flags. The buffers past the count received
+ * are empty. Clear each buffer when done with it; the next call clears them
+ * all anyway.
+ *
+ * assumes: #define _GNU_SOURCE; int sock; void use(const struct mmsghdr *m, struct cmsgbuf_recv *b);
+ *	unsigned char space[32][CMSGBUF_SPACE(CMSGBUF_RAW_SPACE(sizeof(struct cmsgbuf_in_pktinfo)))];
+ *	char data[32][1500];
+ *	struct iovec iov[32];
+ *	struct mmsghdr msgs[32];
+ *	struct cmsgbuf_recv bufs[32];
+ *	int n;
+ *
+ *	memset(msgs, 0, sizeof(msgs));
+ *	for (int i = 0; i < 32; i++) {
+ *		iov[i].iov_base = data[i];
+ *		iov[i].iov_len = sizeof(data[i]);
+ *		msgs[i].msg_hdr.msg_iov = &iov[i];
+ *		msgs[i].msg_hdr.msg_iovlen = 1;
+ *		cmsgbuf_recv_init(&bufs[i], space[i], sizeof(space[i]));
+ *	}
+ *	n = cmsgbuf_recvmmsg(sock, msgs, 32, bufs, MSG_WAITFORONE);
+ *	for (int i = 0; i < n; i++)
+ *		use(&msgs[i], &bufs[i]);	// msg_len bytes in data[i]
+ *	for (int i = 0; i < 32; i++)
+ *		cmsgbuf_recv_clear(&bufs[i]);
+ *
+ * Return: the number of messages received (each @msgs[i].msg_len its bytes),
+ * or -1 with errno as recvmmsg(2) sets it, every buffer then empty. As with
+ * recvmmsg(2), an error after the first datagram ends the batch early and is
+ * reported by the next call.
+ */
+int cmsgbuf_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
+		     struct cmsgbuf_recv *bufs, int flags);
+
+/*
  * Descriptors in one call: the everyday fd passing, without a buffer to
  * manage. Both allocate nothing (their control space is on the stack).
  */
