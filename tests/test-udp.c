@@ -29,59 +29,16 @@
 
 #include "cmsgbuf.h"
 #include "helpers.h"
+#include "udp-helpers.h"
 
 /* The kernel's values (linux/errqueue.h, linux/net_tstamp.h), which musl-gcc leaves out. */
 #define SO_EE_ORIGIN_ICMP 2
 #define SO_EE_ORIGIN_ICMP6 3
 #define SOF_TIMESTAMPING_RX_SOFTWARE (1 << 3)
 #define SOF_TIMESTAMPING_SOFTWARE (1 << 4)
-/* asm-generic/socket.h's, which musl does not name */
-#ifndef SO_TIMESTAMP_OLD
-#define SO_TIMESTAMP_OLD 29
-#define SO_TIMESTAMPNS_OLD 35
-#define SO_TIMESTAMPING_OLD 37
-#endif
-#ifndef SO_TIMESTAMP_NEW
-#define SO_TIMESTAMP_NEW 63
-#define SO_TIMESTAMPNS_NEW 64
-#define SO_TIMESTAMPING_NEW 65
-#endif
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
-
-#if TEST_IP == 4
-#define FAMILY AF_INET
-#define LEVEL IPPROTO_IP
-#else
-#define FAMILY AF_INET6
-#define LEVEL IPPROTO_IPV6
-#endif
 
 /* Room for every message one receive here brings. */
 #define SPACE 1024
-
-union addr {
-	struct sockaddr sa;
-	struct sockaddr_in v4;
-	struct sockaddr_in6 v6;
-	struct sockaddr_storage ss;
-};
-
-static socklen_t addr_len(void)
-{
-	return FAMILY == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
-
-static void set_int(int fd, int level, int name, int value)
-{
-	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(%d, %d, %d): %s", level, name, value, strerror(errno));
-}
 
 /*
  * Under qemu-user (CMSGBUF_TEST_UNDER_QEMU=1, see helpers.h) control messages
