@@ -424,6 +424,16 @@ struct cmsgbuf_in6_pktinfo {
 #define CMSGBUF_TX_TIMESTAMPING_SPACE CMSG_SPACE(sizeof(uint32_t))
 #define CMSGBUF_TS_OPT_ID_SPACE CMSG_SPACE(sizeof(uint32_t))
 
+/*
+ * private: where the payload of message @m lies: in the message (@held) or
+ * at @data. NULL for a held message that claims more bytes than @value has,
+ * which no constructor makes: a reader then refuses it rather than read
+ * past. (A macro: the header's C99 inline functions may not call a static one.)
+ */
+#define CMSGBUF_PRIVATE_PAYLOAD(m)                                                  \
+	(!(m)->held ? (m)->data                                                     \
+	 : (m)->len <= sizeof((m)->value) ? (const void *)(m)->value : CMSGBUF_PRIVATE_NULL)
+
 /* private: a message holding the @len bytes at @value (at most 8), its padding zeroed */
 static inline struct cmsgbuf_msg cmsgbuf_private_held(int level, int type, const void *value, size_t len)
 {
@@ -928,6 +938,10 @@ struct cmsgbuf_recv {
  * aligned for struct cmsghdr on (at most INT_MAX bytes of it), and nothing
  * outside. A region too small to hold that byte gives a buffer without space:
  * the kernel then discards any descriptors sent and reports truncation.
+ *
+ * Init is for a buffer that is new or cleared: it forgets whatever @b held,
+ * and so leaks the descriptors @b still owned. Init a buffer once, before a
+ * receive loop, not in it: each receive clears @b first.
  */
 void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
 
@@ -986,12 +1000,15 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t i
  * own: its clear closes every descriptor they name, and the new receive is
  * lost with them (closed, not leaked; none closed twice).
  *
- * Return: true. false, with nothing changed (@b as it was, and the
- * descriptors in @mh still the caller's unless @mh's bytes are @b's, as
- * above), and errno:
- *  - EBUSY: @b holds control data (a receive or adopt not cleared);
+ * Return: true. false with errno:
+ *  - EBUSY: @b holds control data (a receive or adopt not cleared). @b keeps
+ *    its messages and descriptors, and the descriptors in @mh stay the
+ *    caller's unless @mh's bytes are @b's, as above; but since an adopt
+ *    into a buffer holding data means the rule may have been broken, @b no
+ *    longer trusts its count of descriptors taken: its clear reads every
+ *    byte it holds again, and closes what they name;
  *  - EINVAL: @mh carries control data (msg_controllen is not 0) at a
- *    misaligned msg_control.
+ *    misaligned msg_control; nothing changed.
  */
 bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
 
@@ -1033,7 +1050,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
  * Return: true with @out filled. false when no such message was received,
  * with errno ENOENT and @out zeroed.
  */
-CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+CMSGBUF_INLINE bool cmsgbuf_recv_find(const struct cmsgbuf_recv *b, int level, int type,
 				      struct cmsgbuf_msg *out);
 
 /**
@@ -1049,7 +1066,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int typ
  * ENOENT when no credentials were received, EINVAL when their payload is not
  * exactly one struct cmsgbuf_ucred.
  */
-CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(const struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
 
 /**
  * cmsgbuf_recv_truncated() - did the kernel set MSG_CTRUNC?
@@ -1538,7 +1555,8 @@ ssize_t cmsgbuf_send_fds(int sock, const void *data, size_t len, const int *fds,
  * recvmsg(2) sets it, or, when data was received but the control data was
  * not as asked (every descriptor it carried closed; the data consumed):
  *  - EMSGSIZE: more than *@nfds descriptors arrived;
- *  - EBADMSG: descriptors arrived in more than one message;
+ *  - EBADMSG: descriptors arrived in more than one message (Linux merges
+ *    the rights of one send into one message: a defence for other kernels);
  *  - ENOBUFS: the kernel truncated the control data (MSG_CTRUNC: the peer
  *    sent more than fits, or not every descriptor could be installed).
  * On -1, @fds and *@nfds are untouched.
@@ -1714,7 +1732,7 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 	 * have changed since it was returned (shared memory, another thread, a
 	 * caller editing a header in place).
 	 */
-	if (!base || (uintptr_t)cur % CMSGBUF_HDR_ALIGN != 0 || off > len ||
+	if (!base || ((uintptr_t)base | (uintptr_t)cur) % CMSGBUF_HDR_ALIGN != 0 || off > len ||
 	    left < sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
 	clen = cur->cmsg_len;
@@ -1779,7 +1797,7 @@ end:
 }
 
 /* A walk of its own, on a copy: the buffer's walk and count stay as they are. */
-CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+CMSGBUF_INLINE bool cmsgbuf_recv_find(const struct cmsgbuf_recv *b, int level, int type,
 				      struct cmsgbuf_msg *out)
 {
 	struct cmsgbuf_recv walk = *b;
@@ -1792,7 +1810,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int typ
 	return false;
 }
 
-CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred)
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(const struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred)
 {
 	struct cmsgbuf_msg m;
 
@@ -1862,10 +1880,10 @@ CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
 
 CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m)
 {
-	const unsigned char *p = (const unsigned char *)m->data;
+	const unsigned char *p = (const unsigned char *)CMSGBUF_PRIVATE_PAYLOAD(m);
 	size_t n = 0;
 
-	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD))
+	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD) || !p)
 		return 0;
 	for (size_t i = 0; i < m->len / sizeof(int); i++) {
 		int fd;
@@ -1896,8 +1914,11 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struc
 	n = cmsgbuf_msg_nfds(m);
 	if (n == 0)
 		return 0;
-	/* off wraps to a huge value when m->data lies before b's first payload */
-	if (off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
+	/*
+	 * A held message is never b's. off wraps to a huge value when m->data
+	 * lies before b's first payload.
+	 */
+	if (m->held || off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
 	    CMSG_ALIGN(off) != off)
 		goto inval;
 	memcpy(&h, b->data + off, sizeof(h));
@@ -1927,11 +1948,14 @@ inval:
 
 CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)
 {
-	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred)) {
+	const void *p = CMSGBUF_PRIVATE_PAYLOAD(m);
+
+	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred) ||
+	    !p) {
 		errno = EINVAL;
 		return false;
 	}
-	memcpy(cred, m->data, sizeof(*cred));
+	memcpy(cred, p, sizeof(*cred));
 	return true;
 }
 

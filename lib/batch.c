@@ -9,20 +9,21 @@
  * these are not inline.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
-
-#include "private.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
 
 /*
  * musl on 64-bit (private.h tells): its sendmmsg() is a loop of its
- * sendmsg(), which fails with ENOMEM above 1024 bytes of control data. The same loop here, with the longer buffers given to the kernel
- * directly; the msghdr copy zeroes the padding musl's struct has beside
+ * sendmsg(), which fails with ENOMEM above 1024 bytes of control data. The
+ * same loop here, with the longer buffers given to the kernel directly, as
+ * sendmsg.c does; the msghdr copy zeroes the padding musl's struct has beside
  * msg_iovlen and msg_controllen, as musl's sendmsg() does. As musl's and the
  * kernel's: an error after the first message ends the batch, reported as the
  * count sent.

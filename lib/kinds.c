@@ -18,6 +18,8 @@
  * the business of other protocols: their messages are copied as they are.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include "kinds.h"
 
 #include <errno.h>

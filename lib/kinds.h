@@ -3,8 +3,9 @@
 
 /*
  * The table of control messages cmsgbuf knows: what the kernel takes on send,
- * row by row, so that adding a kind is adding a row to kinds.c. Push, the
- * receive-side readers and the fuzzers all consult this one table.
+ * row by row, so that adding a kind is adding a row to kinds.c. Push
+ * consults it; the fuzzers keep a model of their own, so that they check the
+ * table rather than repeat it.
  */
 
 #include <stdbool.h>

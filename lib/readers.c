@@ -10,6 +10,8 @@
  * the layouts cmsgbuf declares to the kernel's and the libc's.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -22,8 +24,6 @@
 #define HAVE_LINUX_ERRQUEUE_H 1
 #endif
 #endif
-
-#include "private.h"
 
 #ifndef UDP_GRO
 #define UDP_GRO 104
@@ -80,11 +80,13 @@ typedef long kernel_long;
  */
 static bool read_exact(const struct cmsgbuf_msg *m, int level, int type, void *out, size_t len)
 {
-	if (m->level != level || m->type != type || m->len != len) {
+	const void *p = CMSGBUF_PRIVATE_PAYLOAD(m);
+
+	if (m->level != level || m->type != type || m->len != len || !p) {
 		errno = EINVAL;
 		return false;
 	}
-	memcpy(out, m->data, len);
+	memcpy(out, p, len);
 	return true;
 }
 
@@ -180,10 +182,17 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_ipv6_recverr(const struct cmsgbuf_msg *m, struct
  * for SO_TIMESTAMP, nanoseconds otherwise. decode() reads @n stamps of
  * either width from @data, checks every one, and only then stores them all.
  */
+static size_t stamp_width(bool wide)
+{
+	if (wide)
+		return sizeof(int64_t);
+	return sizeof(kernel_long);
+}
+
 static bool decode(const unsigned char *data, bool wide, long per_second, struct cmsgbuf_timespec *ts,
 		   size_t n)
 {
-	size_t width = wide ? sizeof(int64_t) : sizeof(kernel_long);
+	size_t width = stamp_width(wide);
 	struct cmsgbuf_timespec out[3];
 
 	for (size_t i = 0; i < n; i++) {
@@ -215,24 +224,26 @@ CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct cm
 {
 	bool wide = m->type == SO_TIMESTAMP_NEW || m->type == SO_TIMESTAMPNS_NEW;
 	bool micro = m->type == SO_TIMESTAMP_OLD || m->type == SO_TIMESTAMP_NEW;
+	const void *p = CMSGBUF_PRIVATE_PAYLOAD(m);
 
 	if (m->level != SOL_SOCKET ||
 	    (!wide && !micro && m->type != SO_TIMESTAMPNS_OLD) ||
-	    m->len != 2 * (wide ? sizeof(int64_t) : sizeof(kernel_long))) {
+	    m->len != 2 * stamp_width(wide) || !p) {
 		errno = EINVAL;
 		return false;
 	}
-	return decode(m->data, wide, micro ? 1000000L : 1000000000L, ts, 1);
+	return decode(p, wide, micro ? 1000000L : 1000000000L, ts, 1);
 }
 
 CMSGBUF_PUBLIC bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts)
 {
 	bool wide = m->type == SO_TIMESTAMPING_NEW;
+	const void *p = CMSGBUF_PRIVATE_PAYLOAD(m);
 
 	if (m->level != SOL_SOCKET || (!wide && m->type != SO_TIMESTAMPING_OLD) ||
-	    m->len != 6 * (wide ? sizeof(int64_t) : sizeof(kernel_long))) {
+	    m->len != 6 * stamp_width(wide) || !p) {
 		errno = EINVAL;
 		return false;
 	}
-	return decode(m->data, wide, 1000000000L, ts, 3);
+	return decode(p, wide, 1000000000L, ts, 3);
 }

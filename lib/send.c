@@ -12,13 +12,14 @@
  * sense of cmsgbuf_check(); nfds and once describe exactly those messages.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <assert.h>
 
-#include "private.h"
 #include "kinds.h"
 
 /* What admit() keeps track of while a batch is checked. */

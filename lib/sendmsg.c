@@ -4,6 +4,8 @@
  * comes here whenever the libc needs what is done here.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -11,8 +13,6 @@
 
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#include "private.h"
 
 /* musl on 64-bit copies the control data it sends: see private.h. */
 

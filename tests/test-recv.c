@@ -1463,7 +1463,7 @@ static void own_receive(int sock, struct msghdr *mh, void *control, size_t len)
 
 /*
  * The issue's (a): the same msghdr adopted twice after a partial walk. The
- * second adopt is refused and changes nothing; the fd the caller took stays
+ * second adopt is refused and keeps what the buffer held; the fd the caller took stays
  * open through clear, and adopting the cleared bytes again owns nothing.
  */
 static void adopting_again_is_ebusy_until_clear(void **state)
@@ -1618,8 +1618,9 @@ static void recvmmsg_batches_into_the_same_arrays(void **state)
 
 /*
  * The rule broken: a batch received into the arrays of a buffer not cleared.
- * adopt is refused and changes nothing, and, as its documentation says, the
- * buffer now reads the new bytes as its own: its clear closes the new fds.
+ * adopt is refused, and, as its documentation says, the buffer now reads the
+ * new bytes as its own and no longer trusts its count of fds taken: its clear
+ * reads every byte again and closes the new fds.
  * (The fds of the first batch were all taken here, so none is lost.)
  */
 static void recvmmsg_into_bytes_not_cleared_is_ebusy(void **state)
@@ -1755,9 +1756,10 @@ static void send_fds_and_recv_fds_pass_fds_and_credentials(int type)
 }
 FOR_EACH_TYPE(send_fds_and_recv_fds_pass_fds_and_credentials)
 
-static void send_fds_refuses_a_negative_fd_and_sends_nothing(void **state)
+static void send_fds_refuses_what_push_refuses_and_sends_nothing(void **state)
 {
 	int sv[2], fds[2] = { 0, -1 };
+	size_t n = 2;
 	char c;
 
 	(void)state;
@@ -1768,6 +1770,21 @@ static void send_fds_refuses_a_negative_fd_and_sends_nothing(void **state)
 	errno = 0;
 	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, NULL, 1, NULL, 0), -1);
 	assert_int_equal(errno, EINVAL);
+	/* more than CMSGBUF_MAX_FDS, even a count too large to be bytes: EINVAL, as documented */
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, CMSGBUF_MAX_FDS + 1, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, (size_t)-1 / 4, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	/* and a socket that is none: what sendmsg says, and what recvmsg says */
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(-1, "x", 1, NULL, 0, NULL, 0), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recv_fds(-1, &c, 1, fds, &n, 0), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(n, 2);
 	assert_int_equal(recv(sv[1], &c, 1, MSG_DONTWAIT), -1);
 	assert_int_equal(errno, EAGAIN);
 	close_pair(sv);
@@ -1897,7 +1914,7 @@ int main(void)
 		cmocka_unit_test(find_returns_the_first_of_a_kind_and_leaves_the_walk),
 		cmocka_unit_test(credentials_of_a_receive_in_one_call),
 		TYPE_TESTS(send_fds_and_recv_fds_pass_fds_and_credentials),
-		cmocka_unit_test(send_fds_refuses_a_negative_fd_and_sends_nothing),
+		cmocka_unit_test(send_fds_refuses_what_push_refuses_and_sends_nothing),
 		cmocka_unit_test(recv_fds_of_more_than_room_is_emsgsize_and_leaves_none_open),
 		cmocka_unit_test(recv_fds_truncated_is_enobufs_and_leaves_none_open),
 		cmocka_unit_test(recv_fds_closes_a_pidfd),

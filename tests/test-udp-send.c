@@ -29,6 +29,7 @@
 
 #include "cmsgbuf.h"
 #include "helpers.h"
+#include "udp-helpers.h"
 
 /* The kernel's values (linux/errqueue.h, linux/net_tstamp.h), which musl-gcc leaves out. */
 #define SO_EE_ORIGIN_TIMESTAMPING 4
@@ -36,10 +37,6 @@
 #define SOF_TIMESTAMPING_TX_SOFTWARE (1u << 1)
 #define SOF_TIMESTAMPING_SOFTWARE (1u << 4)
 #define SOF_TIMESTAMPING_OPT_ID (1u << 7)
-/* asm-generic/socket.h's, which musl may not name */
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD 37
-#endif
 #ifndef SO_TXTIME
 #define SO_TXTIME 61
 #define SCM_TXTIME SO_TXTIME
@@ -50,9 +47,6 @@ struct txtime_config {
 	uint32_t flags;
 };
 
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 #ifndef SCM_TS_OPT_ID
 #define SCM_TS_OPT_ID 81
 #endif
@@ -65,30 +59,6 @@ struct txtime_config {
 #ifndef IPV6_FREEBIND
 #define IPV6_FREEBIND 78
 #endif
-
-#if TEST_IP == 4
-#define FAMILY AF_INET
-#else
-#define FAMILY AF_INET6
-#endif
-
-union addr {
-	struct sockaddr sa;
-	struct sockaddr_in v4;
-	struct sockaddr_in6 v6;
-	struct sockaddr_storage ss;
-};
-
-static socklen_t addr_len(void)
-{
-	return FAMILY == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
-
-static void set_int(int fd, int level, int name, int value)
-{
-	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(%d, %d, %d): %s", level, name, value, strerror(errno));
-}
 
 /*
  * Under qemu-user (CMSGBUF_TEST_UNDER_QEMU=1, see helpers.h) socket options

@@ -29,59 +29,16 @@
 
 #include "cmsgbuf.h"
 #include "helpers.h"
+#include "udp-helpers.h"
 
 /* The kernel's values (linux/errqueue.h, linux/net_tstamp.h), which musl-gcc leaves out. */
 #define SO_EE_ORIGIN_ICMP 2
 #define SO_EE_ORIGIN_ICMP6 3
 #define SOF_TIMESTAMPING_RX_SOFTWARE (1 << 3)
 #define SOF_TIMESTAMPING_SOFTWARE (1 << 4)
-/* asm-generic/socket.h's, which musl does not name */
-#ifndef SO_TIMESTAMP_OLD
-#define SO_TIMESTAMP_OLD 29
-#define SO_TIMESTAMPNS_OLD 35
-#define SO_TIMESTAMPING_OLD 37
-#endif
-#ifndef SO_TIMESTAMP_NEW
-#define SO_TIMESTAMP_NEW 63
-#define SO_TIMESTAMPNS_NEW 64
-#define SO_TIMESTAMPING_NEW 65
-#endif
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
-
-#if TEST_IP == 4
-#define FAMILY AF_INET
-#define LEVEL IPPROTO_IP
-#else
-#define FAMILY AF_INET6
-#define LEVEL IPPROTO_IPV6
-#endif
 
 /* Room for every message one receive here brings. */
 #define SPACE 1024
-
-union addr {
-	struct sockaddr sa;
-	struct sockaddr_in v4;
-	struct sockaddr_in6 v6;
-	struct sockaddr_storage ss;
-};
-
-static socklen_t addr_len(void)
-{
-	return FAMILY == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
-
-static void set_int(int fd, int level, int name, int value)
-{
-	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(%d, %d, %d): %s", level, name, value, strerror(errno));
-}
 
 /*
  * Under qemu-user (CMSGBUF_TEST_UNDER_QEMU=1, see helpers.h) control messages
@@ -1128,8 +1085,63 @@ static void stamps_with_a_fraction_out_of_range_are_refused(void **state)
 	assert_true(untouched((const unsigned char *)ts, sizeof(ts)));
 }
 
+/*
+ * A message a value constructor made holds its payload itself: the readers
+ * read it there, not through @data, whose bytes it shares. One that claims
+ * more bytes than it can hold is refused, and nothing is read past it.
+ */
+static void readers_read_a_held_value_in_place(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct cmsgbuf_ucred cred;
+	struct cmsgbuf_timespec ts;
+	int v = -1;
+
+	(void)state;
+	m = cmsgbuf_ip_ttl(64);
+	assert_true(cmsgbuf_msg_ip_ttl(&m, &v));
+	assert_int_equal(v, 64);
+	m = cmsgbuf_ipv6_tclass(0x2e);
+	assert_true(cmsgbuf_msg_ipv6_tclass(&m, &v));
+	assert_int_equal(v, 0x2e);
+	m = cmsgbuf_ipv6_hoplimit(7);
+	assert_true(cmsgbuf_msg_ipv6_hoplimit(&m, &v));
+	assert_int_equal(v, 7);
+	/* sent as an int, received as a byte: not a message IP_TOS's reader takes */
+	m = cmsgbuf_ip_tos(0x2e);
+	v = -1;
+	errno = 0;
+	assert_false(cmsgbuf_msg_ip_tos(&m, &v));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(v, -1);
+	/* held messages that claim more than their 8 bytes, at the sizes the readers take */
+	m = cmsgbuf_ip_ttl(64);
+	m.level = SOL_SOCKET;
+	m.type = CMSGBUF_SCM_CREDENTIALS;
+	m.len = sizeof(cred);
+	errno = 0;
+	assert_false(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(errno, EINVAL);
+	m.type = SO_TIMESTAMPNS_NEW;
+	m.len = 2 * sizeof(int64_t);
+	errno = 0;
+	assert_false(cmsgbuf_msg_timestamp(&m, &ts));
+	assert_int_equal(errno, EINVAL);
+	/* fds held in the message are counted, and are no buffer's to take */
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.held = true;
+	m.len = 2 * sizeof(int);
+	memcpy(m.value, (const int[2]){ 3, 4 }, 2 * sizeof(int));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	m.len = sizeof(m.value) + sizeof(int);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+}
+
 #define UNIT_TESTS \
 	cmocka_unit_test(each_reader_takes_its_kind_at_its_exact_size), \
+	cmocka_unit_test(readers_read_a_held_value_in_place), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_short), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_long), \
 	cmocka_unit_test(each_reader_refuses_an_empty_payload), \

@@ -119,6 +119,12 @@ static void misaligned_or_null_control_yields_nothing(void **state)
 	assert_null(cmsgbuf_first(NULL, CMSG_SPACE(0)));
 	assert_null(cmsgbuf_first(buf.bytes, sizeof(struct cmsghdr) - 1));
 	assert_null(cmsgbuf_next(buf.bytes, CMSG_SPACE(0), NULL));
+	/* nor does next() from an aligned header of a misaligned @control */
+	put_header(CMSG_SPACE(0), CMSG_LEN(0), 1, 2);
+	put_header(2 * CMSG_SPACE(0), CMSG_LEN(0), 1, 2);
+	assert_non_null(cmsgbuf_next(buf.bytes, 3 * CMSG_SPACE(0), (const struct cmsghdr *)(void *)buf.bytes));
+	assert_null(cmsgbuf_next(buf.bytes + 4, 3 * CMSG_SPACE(0) - 4,
+				 (const struct cmsghdr *)(void *)(buf.bytes + CMSG_SPACE(0))));
 }
 
 /* @c is NULL, or a header wholly inside [@control, @control + @len) whose cmsg_len fits. */

@@ -19,7 +19,7 @@ for cc in "${CC:-cc}" musl-gcc; do
 	# (static: a musl program then needs no musl loader to run)
 	static=
 	[ "$cc" = musl-gcc ] && static=-static
-	if ! $cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror $static -I"$src/include" "$src"/lib/*.c \
+	if ! $cc -std=c11 -O2 -Wall -Wextra -Werror $static -I"$src/include" "$src"/lib/*.c \
 		"$src/tests/consumer/max-fds.c" -o "$work/max-fds"; then
 		echo "FAIL $cc: build"
 		status=1
