@@ -2110,7 +2110,7 @@ static unsigned int tx_timestamp_id(int fd)
 			return ee.ee_data;
 		}
 	}
-	fail_msg("a transmit timestamp without IP_RECVERR");
+	fail_msg("%s", "a transmit timestamp without IP_RECVERR");
 	return 0;
 }
 
