@@ -585,6 +585,43 @@ static void batches_without_buffers_carry_no_control_data(void **state)
 }
 
 /*
+ * A buffer without space in a batch (CMSGBUF_RECV_EMPTY): its message gets
+ * a NULL msg_control, so the kernel reports its descriptor truncated and
+ * closes it; the message beside it, with space, gets its own.
+ */
+static void buffer_without_space_gets_no_control_data_in_a_batch(void **state)
+{
+	static const unsigned int nfds[2] = { 1, 1 };
+	static const struct cmsgbuf_recv empty = CMSGBUF_RECV_EMPTY;
+	static struct batch s, r;
+	int sv[2], file, got[1], before;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(&file, 1);
+	batch_init(&s);
+	batch_init(&r);
+	r.recv[0] = empty;
+	before = open_fd_count();
+	send_mixed(sv[0], &s, nfds, 2, &file);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 2, r.recv, MSG_DONTWAIT), 2);
+	assert_null(r.msgs[0].msg_hdr.msg_control);
+	assert_true(cmsgbuf_recv_truncated(&r.recv[0]));
+	assert_false(cmsgbuf_recv_next(&r.recv[0], &m));
+	assert_false(cmsgbuf_recv_truncated(&r.recv[1]));
+	assert_fd_count(before + 1, "after the batch: the fd of message 1 alone");
+	assert_int_equal(take(&r.recv[1], got, 1), 1);
+	assert_same_file(file, got[0]);
+	close(got[0]);
+	batch_clear(&r);
+	assert_fd_count(before, "after the batch was cleared");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
  * Control data above 1024 bytes in a batch: 253 descriptors and credentials
  * in message 1 of 3, which musl's own sendmmsg() (a loop of its sendmsg())
  * refuses with ENOMEM on 64-bit. All three messages arrive with theirs.
@@ -808,6 +845,7 @@ int main(void)
 		cmocka_unit_test(next_batch_closes_what_an_early_stop_left),
 		cmocka_unit_test(truncation_is_reported_per_message),
 		cmocka_unit_test(batches_without_buffers_carry_no_control_data),
+		cmocka_unit_test(buffer_without_space_gets_no_control_data_in_a_batch),
 		cmocka_unit_test(batch_carries_the_most_descriptors_a_message_can),
 		cmocka_unit_test(empty_batch_is_zero_each_way),
 		cmocka_unit_test(sendmmsg_stopped_by_a_bad_message_reports_those_sent),

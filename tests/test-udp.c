@@ -233,6 +233,39 @@ out:
 	close(tx);
 }
 
+/*
+ * cmsgbuf_recv_fds() on a UDP socket: the datagram's IP messages (its packet
+ * info, shown present by a receive before) carry no fds, and are passed over:
+ * the datagram, and none of them.
+ */
+static void recv_fds_passes_over_the_ip_messages_of_a_datagram(void **state)
+{
+	unsigned char space[SPACE];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_msg m;
+	union addr bound;
+	int rx, fds[1] = { -5 };
+	size_t n = 1;
+	char byte;
+
+	(void)state;
+	rx = udp_socket(loopback(), &bound);
+	if (!want(rx, LEVEL, FAMILY == AF_INET ? IP_PKTINFO : IPV6_RECVPKTINFO, 1))
+		goto out;
+	send_byte(rx, &bound);
+	assert_int_equal(receive(rx, &b, space, &byte, 1, 0), 1);
+	if (!find(&b, LEVEL, FAMILY == AF_INET ? IP_PKTINFO : IPV6_PKTINFO, &m))
+		goto out;
+	cmsgbuf_recv_clear(&b);
+	send_to(rx, &bound, "y", 1, NULL);
+	assert_int_equal(cmsgbuf_recv_fds(rx, &byte, 1, fds, &n, 0), 1);
+	assert_int_equal(byte, 'y');
+	assert_int_equal(n, 0);
+	assert_int_equal(fds[0], -5);
+out:
+	close(rx);
+}
+
 static void origdstaddr_reports_the_address_and_port_sent_to(void **state)
 {
 	unsigned char space[SPACE];
@@ -904,26 +937,49 @@ static bool untouched(const unsigned char *bytes, size_t n)
 	return true;
 }
 
-/* Runs @r's reader on (@level, @type, @len bytes); asserts refusal leaves every output byte alone. */
-static void expect_refused(const struct row *r, int level, int type, size_t len, const char *why)
+/*
+ * (@level, @type, @len bytes of @r's payload), pointing at its payload or,
+ * when @held, holding it as a value constructor does: the first 8 bytes at
+ * most, the rest of a longer @len being bytes the message cannot hold.
+ */
+static struct cmsgbuf_msg message(const struct row *r, int level, int type, size_t len, bool held)
 {
 	struct cmsgbuf_msg m;
-	bool ok;
 
 	memset(&m, 0, sizeof(m));
 	m.level = level;
 	m.type = type;
-	m.data = len ? payload(r, len) : NULL;
 	m.len = len;
-	memset(out.bytes, GUARD_BYTE, sizeof(out.bytes));
-	errno = 0;
-	ok = r->read(&m, out.bytes + GUARD);
-	if (ok)
-		fail_msg("%s reader took %s", r->name, why);
-	if (errno != EINVAL)
-		fail_msg("%s reader, %s: errno %d, expected EINVAL", r->name, why, errno);
-	if (!untouched(out.bytes, sizeof(out.bytes)))
-		fail_msg("%s reader wrote output bytes while refusing %s", r->name, why);
+	m.held = held;
+	if (held)
+		memcpy(m.value, payload(r, len), len < sizeof(m.value) ? len : sizeof(m.value));
+	else
+		m.data = len ? payload(r, len) : NULL;
+	return m;
+}
+
+/*
+ * Runs @r's reader on (@level, @type, @len bytes), pointed at and held;
+ * asserts each refusal leaves every output byte alone.
+ */
+static void expect_refused(const struct row *r, int level, int type, size_t len, const char *why)
+{
+	for (int held = 0; held <= 1; held++) {
+		struct cmsgbuf_msg m = message(r, level, type, len, held);
+		bool ok;
+
+		memset(out.bytes, GUARD_BYTE, sizeof(out.bytes));
+		errno = 0;
+		ok = r->read(&m, out.bytes + GUARD);
+		if (ok)
+			fail_msg("%s reader took %s%s", r->name, why, held ? ", held" : "");
+		if (errno != EINVAL)
+			fail_msg("%s reader, %s%s: errno %d, expected EINVAL", r->name, why, held ? ", held" : "",
+				 errno);
+		if (!untouched(out.bytes, sizeof(out.bytes)))
+			fail_msg("%s reader wrote output bytes while refusing %s%s", r->name, why,
+				 held ? ", held" : "");
+	}
 }
 
 static void each_reader_takes_its_kind_at_its_exact_size(void **state)
@@ -946,6 +1002,40 @@ static void each_reader_takes_its_kind_at_its_exact_size(void **state)
 			fail_msg("%s reader wrote outside its output", r->name);
 		if (untouched(out.bytes + GUARD, r->out))
 			fail_msg("%s reader did not write its output", r->name);
+	}
+}
+
+/*
+ * Each kind held in the message, at its exact size: a payload of at most 8
+ * bytes is read in place, as the pointed-at one is; a longer one, which no
+ * constructor makes, cannot be held, and is refused without a byte written.
+ */
+static void each_reader_reads_its_kind_held_when_it_fits_the_value(void **state)
+{
+	static unsigned char pointed[sizeof(out.bytes)];
+
+	(void)state;
+	for (size_t i = 0; i < NROWS; i++) {
+		const struct row *r = &rows[i];
+		struct cmsgbuf_msg m = message(r, r->level, r->type, r->len, false);
+
+		memset(out.bytes, GUARD_BYTE, sizeof(out.bytes));
+		assert_true(r->read(&m, out.bytes + GUARD));
+		memcpy(pointed, out.bytes, sizeof(out.bytes));
+		m = message(r, r->level, r->type, r->len, true);
+		memset(out.bytes, GUARD_BYTE, sizeof(out.bytes));
+		errno = 0;
+		if (r->len <= sizeof(m.value)) {
+			if (!r->read(&m, out.bytes + GUARD))
+				fail_msg("%s reader refused its kind held: %s", r->name, strerror(errno));
+			if (memcmp(out.bytes, pointed, sizeof(out.bytes)) != 0)
+				fail_msg("%s reader read a held value otherwise than a pointed-at one", r->name);
+		} else {
+			if (r->read(&m, out.bytes + GUARD) || errno != EINVAL)
+				fail_msg("%s reader took %zu bytes held in 8 (errno %d)", r->name, r->len, errno);
+			if (!untouched(out.bytes, sizeof(out.bytes)))
+				fail_msg("%s reader wrote output bytes while refusing a held payload", r->name);
+		}
 	}
 }
 
@@ -1114,10 +1204,16 @@ static void readers_read_a_held_value_in_place(void **state)
 	assert_false(cmsgbuf_msg_ip_tos(&m, &v));
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(v, -1);
-	/* held messages that claim more than their 8 bytes, at the sizes the readers take */
+	/* a held value of another kind relabelled credentials: its 4 bytes are no credentials */
 	m = cmsgbuf_ip_ttl(64);
 	m.level = SOL_SOCKET;
 	m.type = CMSGBUF_SCM_CREDENTIALS;
+	memset(&cred, 0x5a, sizeof(cred));
+	errno = 0;
+	assert_false(cmsgbuf_msg_credentials(&m, &cred));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(cred.pid, 0x5a5a5a5a);
+	/* held messages that claim more than their 8 bytes, at the sizes the readers take */
 	m.len = sizeof(cred);
 	errno = 0;
 	assert_false(cmsgbuf_msg_credentials(&m, &cred));
@@ -1142,6 +1238,7 @@ static void readers_read_a_held_value_in_place(void **state)
 #define UNIT_TESTS \
 	cmocka_unit_test(each_reader_takes_its_kind_at_its_exact_size), \
 	cmocka_unit_test(readers_read_a_held_value_in_place), \
+	cmocka_unit_test(each_reader_reads_its_kind_held_when_it_fits_the_value), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_short), \
 	cmocka_unit_test(each_reader_refuses_a_payload_one_byte_long), \
 	cmocka_unit_test(each_reader_refuses_an_empty_payload), \
@@ -1210,6 +1307,7 @@ int main(void)
 		UNIT_TESTS
 		cmocka_unit_test(pktinfo_reports_the_address_each_datagram_was_sent_to),
 		cmocka_unit_test(origdstaddr_reports_the_address_and_port_sent_to),
+		cmocka_unit_test(recv_fds_passes_over_the_ip_messages_of_a_datagram),
 		cmocka_unit_test(tos_and_ttl_set_by_the_senders_options_are_read),
 		cmocka_unit_test(tos_and_ttl_set_per_datagram_are_read),
 		cmocka_unit_test(gro_receiver_gets_a_gso_send_whole_with_its_segment_size),
