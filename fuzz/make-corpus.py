@@ -40,6 +40,9 @@ NAMED = [
     "SO_DEBUG", "IP_PKTINFO", "IP_TTL", "IP_TOS", "IP_OPTIONS", "UDP_SEGMENT",
     "SOL_UDP/1", "IPV6_PKTINFO", "IPV6_HOPLIMIT", "IPV6_TCLASS", "IPV6_DONTFRAG",
     "IPPROTO_IPV6/99", "-1/-1", "INT_MIN/INT_MAX",
+    "IPV6_2292HOPLIMIT", "IPV6_2292PKTINFO", "IP_RETOPTS", "IP_PROTOCOL", "IPV6_FLOWINFO",
+    "IPV6_HOPOPTS", "IPV6_2292HOPOPTS", "IPV6_DSTOPTS", "IPV6_2292DSTOPTS",
+    "IPV6_RTHDRDSTOPTS", "IPV6_RTHDR", "IPV6_2292RTHDR", "SCM_DEVMEM_DMABUF", "IPPROTO_TCP/1",
 ]
 # huge[] in send_ops_fuzzer.c, in order
 HUGE = ["BIGGEST_FIT", "BIGGEST_FIT+1", "BIGGEST_FIT-64", "INT_MAX", "INT_MAX+1", "SIZE_MAX"]
@@ -57,14 +60,15 @@ def creds_body(pid=1, uid=0, gid=0):
     return u32(pid) + u32(uid) + u32(gid)
 
 
-def raw_body(kind, payload=b"", null_len=None, huge=None, null=False):
-    """kind: a NAMED entry or a (level, type) pair."""
+def raw_body(kind, payload=b"", null_len=None, huge=None, null=False, unchecked=False):
+    """kind: a NAMED entry or a (level, type) pair; unchecked: cmsgbuf_unchecked()."""
     head = u8(NAMED.index(kind)) if isinstance(kind, str) else u8(0xFF) + i32(kind[0]) + i32(kind[1])
+    made = 4 if unchecked else 0
     if huge is not None:
-        return head + u8(3) + u8(HUGE.index(huge) | (0x80 if null else 0)) + (b"" if null else b"\x5a")
+        return head + u8(3 | made) + u8(HUGE.index(huge) | (0x80 if null else 0)) + (b"" if null else b"\x5a")
     if null_len is not None:
-        return head + u8(2) + u16(null_len)
-    return head + u8(0) + u16(len(payload)) + payload
+        return head + u8(2 | made) + u16(null_len)
+    return head + u8(0 | made) + u16(len(payload)) + payload
 
 
 def rights(fds):
@@ -138,8 +142,9 @@ def send_ops_seeds():
     s["ip-tos"] = big + raw("IP_TOS", i32(0)) + clear() + raw("IP_TOS", i32(255)) + clear() + raw("IP_TOS", b"\xff")
     s["refuse-ip-tos"] = (big + raw("IP_TOS", i32(256)) + raw("IP_TOS", i32(-1)) + raw("IP_TOS", b"\0\0")
                           + raw("IP_TOS", b"\x10") + raw("IP_TOS", i32(16)))
-    s["ip-other-copied"] = big + raw("IP_OPTIONS", b"\x01" * 9) + raw("IP_OPTIONS", b"")
-    s["udp-segment"] = big + raw("UDP_SEGMENT", u16(1400)) + raw("SOL_UDP/1", b"\x01\x02\x03")
+    s["refuse-ip-unknown-type"] = big + raw("IP_OPTIONS", b"\x01" * 9) + raw("IP_OPTIONS", b"")
+    s["udp-segment"] = big + raw("UDP_SEGMENT", u16(1400))
+    s["refuse-udp-unknown-type"] = big + raw("SOL_UDP/1", b"\x01\x02\x03") + raw((17, -5), u32(1))
     s["refuse-udp-segment"] = big + raw("UDP_SEGMENT", u32(1400)) + raw("UDP_SEGMENT", u16(1)) + raw("UDP_SEGMENT", u16(2))
     s["ipv6-pktinfo"] = big + raw("IPV6_PKTINFO", bytes(20)) + clear() + raw("IPV6_PKTINFO", bytes(24))
     s["refuse-ipv6-pktinfo"] = big + raw("IPV6_PKTINFO", bytes(19)) + raw("IPV6_PKTINFO", bytes(20)) + raw("IPV6_PKTINFO", bytes(20))
@@ -151,7 +156,63 @@ def send_ops_seeds():
     s["ipv6-dontfrag"] = big + raw("IPV6_DONTFRAG", i32(0)) + clear() + raw("IPV6_DONTFRAG", i32(1))
     s["refuse-ipv6-dontfrag"] = (big + raw("IPV6_DONTFRAG", i32(2)) + raw("IPV6_DONTFRAG", i32(-1))
                                  + raw("IPV6_DONTFRAG", i32(1)) + raw("IPV6_DONTFRAG", i32(0)))
-    s["ipv6-other-copied"] = big + raw("IPPROTO_IPV6/99", b"\x09" * 3)
+    s["refuse-ipv6-unknown-type"] = big + raw("IPPROTO_IPV6/99", b"\x09" * 3) + raw((41, 1000), i32(1))
+    s["other-level-copied"] = big + raw("IPPROTO_TCP/1", b"\x09" * 3) + raw("IPPROTO_TCP/1", b"")
+    # value rules
+    tx_mask = (1 << 0) | (1 << 1) | (1 << 8) | (1 << 9) | (1 << 18)
+    for kind in ["SO_TIMESTAMPING_OLD", "SO_TIMESTAMPING_NEW"]:
+        name = kind.lower().replace("_", "-")
+        s[name + "-tx-mask"] = big + raw(kind, u32(tx_mask)) + clear() + raw(kind, u32(0))
+        s["refuse-" + name + "-0x12"] = big + raw(kind, u32(0x12)) + raw(kind, u32(1 << 4)) + raw(kind, u32(1 << 31))
+    s["ip-protocol"] = big + raw("IP_PROTOCOL", i32(1)) + clear() + raw("IP_PROTOCOL", i32(255))
+    s["refuse-ip-protocol"] = (big + raw("IP_PROTOCOL", i32(0)) + raw("IP_PROTOCOL", i32(256))
+                               + raw("IP_PROTOCOL", b"\x11") + raw("IP_PROTOCOL", i32(17)) + raw("IP_PROTOCOL", i32(17)))
+    s["ip-retopts"] = big + raw("IP_RETOPTS", b"\x01" * 40) + clear() + raw("IP_RETOPTS", b"")
+    s["refuse-ip-retopts"] = big + raw("IP_RETOPTS", b"\x01" * 41) + raw("IP_RETOPTS", b"\x01" * 4) + raw("IP_RETOPTS", b"\x01" * 4)
+    s["ipv6-flowinfo"] = big + raw("IPV6_FLOWINFO", b"\x0f\xff\xff\xff") + clear() + raw("IPV6_FLOWINFO", bytes(8))
+    s["refuse-ipv6-flowinfo"] = (big + raw("IPV6_FLOWINFO", b"\x10\0\0\0") + raw("IPV6_FLOWINFO", bytes(3))
+                                 + raw("IPV6_FLOWINFO", bytes(4)) + raw("IPV6_FLOWINFO", bytes(4)))
+    for kind in ["IPV6_HOPOPTS", "IPV6_2292HOPOPTS", "IPV6_DSTOPTS", "IPV6_2292DSTOPTS", "IPV6_RTHDRDSTOPTS"]:
+        name = kind.lower().replace("_", "-")
+        s[name] = big + raw(kind, bytes(8)) + clear() + raw(kind, b"\0\x01" + bytes(14))
+        s["refuse-" + name] = big + raw(kind, b"\0\x01" + bytes(6)) + raw(kind, b"\0") + raw(kind, bytes(8)) + raw(kind, bytes(8))
+    for kind in ["IPV6_RTHDR", "IPV6_2292RTHDR"]:
+        name = kind.lower().replace("_", "-")
+        s[name] = big + raw(kind, b"\0\x02\x02\x01" + bytes(20))
+        s["refuse-" + name] = (big + raw(kind, b"\0\x02\x00\x01" + bytes(20)) + raw(kind, b"\0\x02\x02\x02" + bytes(20))
+                               + raw(kind, b"\0\x02\x02\x01" + bytes(4)) + raw(kind, b"\0\x02\x02\x01" + bytes(20))
+                               + raw(kind, b"\0\x02\x02\x01" + bytes(20)))
+    s["scm-devmem-dmabuf"] = big + raw("SCM_DEVMEM_DMABUF", u32(7))
+    s["refuse-scm-devmem-dmabuf"] = big + raw("SCM_DEVMEM_DMABUF", u32(7) * 2) + raw("SCM_DEVMEM_DMABUF", u32(7)) + raw("SCM_DEVMEM_DMABUF", u32(8))
+    # two kinds that set one field of the kernel's send state
+    one = i32(1)
+    s["refuse-field-timestamping"] = big + raw("SO_TIMESTAMPING_OLD", u32(2)) + raw("SO_TIMESTAMPING_NEW", u32(0))
+    s["refuse-field-hoplimit"] = big + raw("IPV6_HOPLIMIT", i32(10)) + raw("IPV6_2292HOPLIMIT", i32(20))
+    s["refuse-field-priority"] = (big + raw("SO_PRIORITY", u32(5)) + raw("IP_TOS", i32(0)) + clear()
+                                  + raw("IP_TOS", b"\x10") + raw("SO_PRIORITY", u32(5)))
+    s["refuse-field-source"] = (big + raw("IP_PKTINFO", bytes(12)) + raw("IPV6_PKTINFO", bytes(20))
+                                + raw("IPV6_2292PKTINFO", bytes(20)) + clear() + raw("IPV6_2292PKTINFO", bytes(20))
+                                + raw("IPV6_PKTINFO", bytes(20)))
+    s["refuse-field-extension-headers"] = (big + raw("IPV6_HOPOPTS", bytes(8)) + raw("IPV6_2292HOPOPTS", bytes(8))
+                                           + raw("IPV6_2292DSTOPTS", bytes(8)) + raw("IPV6_DSTOPTS", bytes(8))
+                                           + raw("IPV6_RTHDRDSTOPTS", bytes(8)))
+    s["fields-apart-are-taken"] = (big + raw("SO_TIMESTAMPING_OLD", u32(2)) + raw("IPV6_HOPLIMIT", one)
+                                   + raw("SO_PRIORITY", u32(5)) + raw("IPV6_TCLASS", one) + raw("IP_PKTINFO", bytes(12))
+                                   + raw("IP_TTL", one) + raw("IPV6_DONTFRAG", one) + raw("UDP_SEGMENT", u16(9)))
+    s["refuse-extend-field-pair"] = big + extend((2, raw_body("IPV6_HOPLIMIT", one)), (2, raw_body("IPV6_2292HOPLIMIT", one)))
+    # cmsgbuf_unchecked(): the structural checks alone
+    s["unchecked-unknown-types"] = (big + raw((1, 79), u32(1), unchecked=True) + raw((1, 0x7EAD), b"x", unchecked=True)
+                                    + raw("IPPROTO_IPV6/99", b"", unchecked=True) + raw("SOL_UDP/1", i32(1), unchecked=True))
+    s["unchecked-refused-values"] = (big + raw("IP_TOS", i32(256), unchecked=True) + raw("IP_TOS", i32(1), unchecked=True)
+                                     + raw("SO_TIMESTAMPING_NEW", u32(0x12), unchecked=True) + raw("SO_PRIORITY", u32(1))
+                                     + raw("SO_TIMESTAMPING_OLD", u32(2)))
+    s["unchecked-rights-count"] = (big + raw("SCM_RIGHTS", u32(0xFFFFFFFF) * 250, unchecked=True)
+                                   + raw("SCM_RIGHTS", b"\x01\0\0", unchecked=True) + rights([1, 2, 3, 4]) + rights([1, 2, 3])
+                                   + raw("SCM_RIGHTS", b"", unchecked=True) + rights([1]))
+    s["refuse-unchecked-structure"] = (init(40) + raw((9, 9), null_len=3, unchecked=True)
+                                       + raw((9, 9), huge="INT_MAX", unchecked=True) + raw((9, 9), bytes(17), unchecked=True)
+                                       + raw((9, 9), bytes(16), unchecked=True))
+    s["extend-unchecked-all-or-nothing"] = big + extend((2, raw_body("IP_TTL", i32(0), unchecked=True)), (2, raw_body("IP_TTL", i32(0))))
     # any other level: copied as it is, every payload length up to 17
     s["raw-every-length"] = big + b"".join(raw((12345, n), bytes(range(n))) for n in range(18))
     s["raw-odd-levels"] = big + raw("-1/-1", b"\x01") + raw("INT_MIN/INT_MAX", b"\x02" * 7)
@@ -162,6 +223,8 @@ def send_ops_seeds():
                                     + raw((9, 9), huge="SIZE_MAX") + raw((9, 9), huge="BIGGEST_FIT+1"))
     s["nospace-biggest-fit"] = big + raw((9, 9), huge="BIGGEST_FIT") + raw("IPV6_PKTINFO", huge="BIGGEST_FIT")
     s["refuse-overflow-total"] = big + raw((9, 9), huge="BIGGEST_FIT-64") + raw((9, 9), bytes(64)) + raw((9, 9), huge="BIGGEST_FIT-64")
+    s["ipv6-header-rules-on-huge-lengths"] = (big + raw("IPV6_HOPOPTS", huge="BIGGEST_FIT") + raw("IPV6_RTHDR", huge="BIGGEST_FIT")
+                                              + raw("IPV6_FLOWINFO", huge="BIGGEST_FIT") + raw("IPV6_DSTOPTS", huge="INT_MAX"))
     s["refuse-rights-before-nospace"] = big + raw("SCM_RIGHTS", huge="BIGGEST_FIT") + raw("IP_TTL", huge="BIGGEST_FIT")
     # extend and clear
     s["extend-three"] = big + extend((0, rights_body([1, 2])), (1, creds_body()), (2, raw_body("IP_TOS", b"\x01")))
@@ -251,33 +314,63 @@ def kernel_seeds():
 
 # ---- recv_parse_fuzzer -----------------------------------------------------
 
-ALL = 127  # take every message before clearing
 CTRUNC = 0x80
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD = 1, 1, 2, 4
+# the calls of run() in recv_parse_fuzzer.c, each with a 5-bit argument
+NEXT, TAKE, CLEAR, ADOPT, FIND, CREDS, NFDS, DRAIN = range(8)
+
+
+def op(call, arg=0):
+    return u8(call | arg << 3)
+
+
+# take's argument: the array holds the fds the buffer owns, plus arg % 5 - 2
+TAKE_EXACT, TAKE_ONE_SHORT, TAKE_ONE_MORE = op(TAKE, 2), op(TAKE, 1), op(TAKE, 3)
+
+
+def recv(script, control, flags=0):
+    return u8(len(script) | flags) + script + control
 
 
 def recv_parse_seeds():
     fds = lambda n: b"".join(u32(0) for _ in range(n))  # the fuzzer plants its own
     creds_msg = msg(creds_body(5, 6, 7), SOL_SOCKET, SCM_CREDENTIALS)
+    creds_rights = creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
+    take_all = op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT
     s = {}
-    s["empty"] = u8(ALL)
-    s["rights-1"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
-    s["creds-then-rights"] = u8(ALL) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
-    s["creds-then-rights-stop-after-1"] = u8(1) + creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
-    s["stop-before-any"] = u8(0) + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD)
-    s["creds-rights-pidfd"] = (u8(ALL) + creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS)
-                               + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
-    s["truncated-cut-by-linux"] = u8(ALL | CTRUNC) + hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["len-past-end-clamped"] = u8(ALL | CTRUNC) + hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["len-past-end-clamped-stop"] = u8(0) + creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3)
-    s["len-size-max-second"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2)
-    s["rights-6-bytes"] = u8(ALL) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
-    s["rights-6-bytes-cleared"] = u8(0) + hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0"
-    s["rights-unpadded-last"] = u8(ALL) + creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1)
-    s["unknown-kinds"] = u8(ALL) + msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS)
-    s["len-too-small-ends-walk"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2)
-    s["short-header-after"] = u8(ALL) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8
-    s["garbage"] = u8(ALL) + b"\xff" * 40
+    s["empty"] = recv(op(DRAIN), b"")
+    s["rights-1-taken"] = recv(op(NEXT) + TAKE_EXACT, msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["rights-1-ignored"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["creds-then-rights-taken"] = recv(take_all + op(CREDS), creds_rights)
+    s["take-one-short-takes-none"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_SHORT + op(NFDS), creds_rights)
+    s["take-one-more"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_MORE + op(NFDS), creds_rights)
+    s["take-twice"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + TAKE_EXACT + op(NFDS), creds_rights)
+    s["stop-after-1"] = recv(op(NEXT), creds_rights)
+    s["clear-twice"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + op(CLEAR), creds_rights)
+    s["take-after-clear"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + TAKE_EXACT, creds_rights)
+    s["adopt-again-busy"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(ADOPT) + op(DRAIN), creds_rights)
+    s["adopt-busy-then-walk-cut-last"] = recv(op(ADOPT) + op(NEXT), hdr(2**48, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\0")
+    s["adopt-cleared-bytes"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(CLEAR) + op(ADOPT) + op(DRAIN)
+                                    + op(NFDS), creds_rights)
+    s["receive-again"] = recv(op(NEXT) + op(CLEAR) + op(ADOPT, 1) + op(NEXT) + op(NEXT) + TAKE_EXACT, creds_rights)
+    s["find-rights-then-take"] = recv(op(FIND, 1) + TAKE_EXACT + op(DRAIN), creds_rights)
+    s["find-absent"] = recv(op(FIND, 16 | 3), creds_rights)
+    s["creds-wrong-length"] = recv(op(CREDS), msg(b"\0" * 8, SOL_SOCKET, SCM_CREDENTIALS))
+    s["creds-rights-pidfd"] = recv(op(DRAIN) + op(FIND, 2) + TAKE_EXACT,
+                                   creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
+    s["stop-before-any"] = recv(b"", msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
+    s["truncated-cut-by-linux"] = recv(op(NEXT) + TAKE_EXACT, hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["len-past-end-clamped"] = recv(op(NEXT) + TAKE_EXACT, hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["len-past-end-clamped-stop"] = recv(b"", creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
+    s["len-past-end-clamped-found"] = recv(op(FIND, 1) + TAKE_EXACT, creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
+    s["len-size-max-second"] = recv(take_all, msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2))
+    s["rights-6-bytes"] = recv(op(NEXT) + TAKE_EXACT, hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
+    s["rights-6-bytes-cleared"] = recv(b"", hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
+    s["rights-unpadded-last"] = recv(take_all, creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1))
+    s["unknown-kinds"] = recv(take_all, msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["len-too-small-ends-walk"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2))
+    s["short-header-after"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8)
+    s["garbage"] = recv(op(DRAIN), b"\xff" * 40)
     return s
 
 

@@ -11,7 +11,10 @@
  *   3 RAW     u8 kind (below NAMED: named[kind]; else i32 level, i32 type),
  *             u8 mode (mod 4: 0, 1: u16 length (mod 2048) and that many
  *             payload bytes; 2: u16 length, NULL data; 3: u8 picks a length
- *             from huge[] (mod 6), with a one-byte payload, NULL if bit 7)
+ *             from huge[] (mod 6), with a one-byte payload in a 4-byte
+ *             block (the rules of IPv6 headers read their first 4 bytes
+ *             before the room is checked), NULL if bit 7;
+ *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw())
  *   4 EXTEND  u8 n (0xff: msgs NULL with n = 1, else mod 9), then n times a
  *             u8 (mod 3: RIGHTS, CREDS, RAW) and that message's operands
  *   5 CLEAR
@@ -50,6 +53,15 @@
 #ifndef SCM_TS_OPT_ID
 #define SCM_TS_OPT_ID 81
 #endif
+#ifndef SCM_DEVMEM_DMABUF
+#define SCM_DEVMEM_DMABUF 79
+#endif
+#ifndef IP_PROTOCOL
+#define IP_PROTOCOL 52
+#endif
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11
+#endif
 
 #define MAX_OPS 256
 #define MAX_SIZE 4096
@@ -72,6 +84,12 @@ static const struct { int level, type; } named[] = {
 	{ IPPROTO_IPV6, IPV6_PKTINFO }, { IPPROTO_IPV6, IPV6_HOPLIMIT },
 	{ IPPROTO_IPV6, IPV6_TCLASS }, { IPPROTO_IPV6, IPV6_DONTFRAG }, { IPPROTO_IPV6, 99 },
 	{ -1, -1 }, { INT_MIN, INT_MAX },
+	{ IPPROTO_IPV6, IPV6_2292HOPLIMIT }, { IPPROTO_IPV6, IPV6_2292PKTINFO },
+	{ IPPROTO_IP, IP_RETOPTS }, { IPPROTO_IP, IP_PROTOCOL }, { IPPROTO_IPV6, IPV6_FLOWINFO },
+	{ IPPROTO_IPV6, IPV6_HOPOPTS }, { IPPROTO_IPV6, IPV6_2292HOPOPTS },
+	{ IPPROTO_IPV6, IPV6_DSTOPTS }, { IPPROTO_IPV6, IPV6_2292DSTOPTS },
+	{ IPPROTO_IPV6, IPV6_RTHDRDSTOPTS }, { IPPROTO_IPV6, IPV6_RTHDR }, { IPPROTO_IPV6, IPV6_2292RTHDR },
+	{ SOL_SOCKET, SCM_DEVMEM_DMABUF }, { IPPROTO_TCP, 1 },
 };
 #define NAMED (sizeof(named) / sizeof(named[0]))
 
@@ -123,14 +141,7 @@ static size_t first_difference(const unsigned char *a, const unsigned char *b, s
 	return from;
 }
 
-static bool first_of_kind(const struct model *m, const struct cmsgbuf_msg *msg)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (m->msg[i].level == msg->level && m->msg[i].type == msg->type)
-			return false;
-	return true;
-}
-
+/* Descriptors in @m's rights messages, unchecked ones included, as push counts them. */
 static size_t fds_in(const struct model *m)
 {
 	size_t n = 0;
@@ -168,11 +179,87 @@ static bool int_in(const struct cmsgbuf_msg *msg, int lo, int hi)
 	return v >= lo && v <= hi;
 }
 
-/* Would the kernel take @msg after @m's messages, without dropping or merging it? */
-static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
+/*
+ * The fields of the kernel's send state that (level, type) sets on Linux
+ * 6.18: __sock_cmsg_send() and __scm_send() fill the sockcm_cookie and the
+ * credentials, ip_cmsg_send() the ipcm_cookie (IP_TOS the priority too, and
+ * IPV6_PKTINFO the source address on an IPv6 socket sending to an IPv4-mapped
+ * address), udp_cmsg_send() the gso_size, ip6_datagram_send_ctl() the
+ * ipcm6_cookie, the flowi6 and the ipv6_txoptions.
+ */
+enum {
+	SETS_CREDS = 1 << 0, SETS_MARK = 1 << 1, SETS_TSFLAGS = 1 << 2, SETS_TXTIME = 1 << 3,
+	SETS_TS_OPT_ID = 1 << 4, SETS_PRIORITY = 1 << 5, SETS_DMABUF = 1 << 6, SETS_GSO = 1 << 7,
+	SETS_SOURCE = 1 << 8, SETS_TOS = 1 << 9, SETS_TTL = 1 << 10, SETS_IP_OPTIONS = 1 << 11,
+	SETS_PROTOCOL = 1 << 12, SETS_HOPLIMIT = 1 << 13, SETS_TCLASS = 1 << 14, SETS_DONTFRAG = 1 << 15,
+	SETS_FLOWLABEL = 1 << 16, SETS_HOPOPTS = 1 << 17, SETS_DSTOPTS = 1 << 18,
+	SETS_RTHDRDSTOPTS = 1 << 19, SETS_RTHDR = 1 << 20,
+};
+
+static unsigned int sets(int level, int type)
 {
+	if (level == SOL_SOCKET) {
+		switch (type) {
+		case CMSGBUF_SCM_CREDENTIALS: return SETS_CREDS;
+		case SO_MARK: return SETS_MARK;
+		case SO_TIMESTAMPING_OLD: case SO_TIMESTAMPING_NEW: return SETS_TSFLAGS;
+		case SCM_TXTIME: return SETS_TXTIME;
+		case SCM_TS_OPT_ID: return SETS_TS_OPT_ID;
+		case SO_PRIORITY: return SETS_PRIORITY;
+		case SCM_DEVMEM_DMABUF: return SETS_DMABUF;
+		}
+	} else if (level == SOL_UDP) {
+		if (type == UDP_SEGMENT)
+			return SETS_GSO;
+	} else if (level == IPPROTO_IP) {
+		switch (type) {
+		case IP_PKTINFO: return SETS_SOURCE;
+		case IP_TOS: return SETS_TOS | SETS_PRIORITY;
+		case IP_TTL: return SETS_TTL;
+		case IP_RETOPTS: return SETS_IP_OPTIONS;
+		case IP_PROTOCOL: return SETS_PROTOCOL;
+		}
+	} else if (level == IPPROTO_IPV6) {
+		switch (type) {
+		case IPV6_PKTINFO: case IPV6_2292PKTINFO: return SETS_SOURCE;
+		case IPV6_HOPLIMIT: case IPV6_2292HOPLIMIT: return SETS_HOPLIMIT;
+		case IPV6_TCLASS: return SETS_TCLASS;
+		case IPV6_DONTFRAG: return SETS_DONTFRAG;
+		case IPV6_FLOWINFO: return SETS_FLOWLABEL;
+		case IPV6_HOPOPTS: case IPV6_2292HOPOPTS: return SETS_HOPOPTS;
+		case IPV6_DSTOPTS: case IPV6_2292DSTOPTS: return SETS_DSTOPTS;
+		case IPV6_RTHDRDSTOPTS: return SETS_RTHDRDSTOPTS;
+		case IPV6_RTHDR: case IPV6_2292RTHDR: return SETS_RTHDR;
+		}
+	}
+	return 0;
+}
+
+/* Does a message already in @m set a field that @msg sets? */
+static bool overrides(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	unsigned int mine = sets(msg->level, msg->type);
+
+	for (size_t i = 0; i < m->n; i++)
+		if (sets(m->msg[i].level, m->msg[i].type) & mine)
+			return true;
+	return false;
+}
+
+/* An IPv6 extension header of at least @least bytes, as long as its hdrlen (byte 1) says. */
+static bool ext_header_ok(const struct cmsgbuf_msg *msg, size_t least)
+{
+	const unsigned char *p = msg->data;
+
+	return msg->len >= least && msg->len >= ((size_t)p[1] + 1) * 8;
+}
+
+/* The kernel's rule for @msg alone, at the levels whose every type it knows. */
+static bool kernel_takes_alone(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	const unsigned char *p = msg->data;
 	size_t len = msg->len;
-	bool first = first_of_kind(m, msg);
+	uint32_t u32;
 
 	switch (msg->level) {
 	case SOL_SOCKET:
@@ -180,46 +267,74 @@ static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
 		case SCM_RIGHTS:
 			return rights_ok(m, msg);
 		case CMSGBUF_SCM_CREDENTIALS:
-			return len == sizeof(struct cmsgbuf_ucred) && first;
+			return len == sizeof(struct cmsgbuf_ucred);
 		case SO_MARK:
 		case SO_PRIORITY:
+		case SCM_TS_OPT_ID:
+		case SCM_DEVMEM_DMABUF:
+			return len == sizeof(uint32_t);
 		case SO_TIMESTAMPING_OLD:
 		case SO_TIMESTAMPING_NEW:
-		case SCM_TS_OPT_ID:
-			return len == sizeof(uint32_t) && first;
+			if (len != sizeof(uint32_t))
+				return false;
+			memcpy(&u32, p, sizeof(u32));
+			/* SOF_TIMESTAMPING_TX_{HARDWARE,SOFTWARE,SCHED,ACK,COMPLETION} */
+			return (u32 & ~(uint32_t)0x40303) == 0;
 		case SCM_TXTIME:
-			return len == sizeof(uint64_t) && first;
+			return len == sizeof(uint64_t);
 		default:
 			return false;
 		}
 	case IPPROTO_IP:
 		switch (msg->type) {
 		case IP_PKTINFO:
-			return len == sizeof(struct in_pktinfo) && first;
+			return len == sizeof(struct in_pktinfo);
 		case IP_TTL:
-			return int_in(msg, 1, 255) && first;
+		case IP_PROTOCOL:
+			return int_in(msg, 1, 255);
 		case IP_TOS:
-			return (len == 1 || int_in(msg, 0, 255)) && first;
+			return len == 1 || int_in(msg, 0, 255);
+		case IP_RETOPTS:
+			return len <= 40;
 		default:
-			return true;
+			return false;
 		}
 	case SOL_UDP:
-		return msg->type != UDP_SEGMENT || (len == sizeof(uint16_t) && first);
+		return msg->type == UDP_SEGMENT && len == sizeof(uint16_t);
 	case IPPROTO_IPV6:
 		switch (msg->type) {
 		case IPV6_PKTINFO:
-			return len >= sizeof(struct in6_pktinfo) && first;
+		case IPV6_2292PKTINFO:
+			return len >= sizeof(struct in6_pktinfo);
 		case IPV6_HOPLIMIT:
+		case IPV6_2292HOPLIMIT:
 		case IPV6_TCLASS:
-			return int_in(msg, -1, 255) && first;
+			return int_in(msg, -1, 255);
 		case IPV6_DONTFRAG:
-			return int_in(msg, 0, 1) && first;
+			return int_in(msg, 0, 1);
+		case IPV6_FLOWINFO:
+			return len >= 4 && (p[0] >> 4) == 0;
+		case IPV6_HOPOPTS:
+		case IPV6_2292HOPOPTS:
+		case IPV6_DSTOPTS:
+		case IPV6_2292DSTOPTS:
+		case IPV6_RTHDRDSTOPTS:
+			return ext_header_ok(msg, 2);
+		case IPV6_RTHDR:
+		case IPV6_2292RTHDR:
+			return ext_header_ok(msg, 4) && p[1] == 2 && p[2] == 2 && p[3] == 1;
 		default:
-			return true;
+			return false;
 		}
 	default:
 		return true;
 	}
+}
+
+/* Would the kernel take @msg after @m's messages, without dropping it or letting it override one? */
+static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
+{
+	return kernel_takes_alone(m, msg) && !overrides(m, msg);
 }
 
 /* cmsgbuf_send_push()'s answer, in the order its documentation gives. */
@@ -229,7 +344,7 @@ static int verdict(const struct model *m, const struct cmsgbuf_msg *msg)
 		return EINVAL;
 	if (msg->len > INT_MAX || m->len + CMSG_SPACE(msg->len) > INT_MAX)
 		return EOVERFLOW;
-	if (!kernel_takes(m, msg))
+	if (!msg->unchecked && !kernel_takes(m, msg))
 		return EINVAL;
 	if (CMSG_SPACE(msg->len) > m->cap - m->len)
 		return ENOSPC;
@@ -347,6 +462,7 @@ static void check(size_t opno, enum op op, bool ok, int err, int want, size_t ol
 static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, void **owned)
 {
 	unsigned int sel, mode;
+	bool unchecked;
 	size_t len;
 	int level, type;
 
@@ -371,17 +487,26 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 	sel = fuzz_u8(in);
 	level = sel < NAMED ? named[sel].level : fuzz_i32(in);
 	type = sel < NAMED ? named[sel].type : fuzz_i32(in);
-	mode = fuzz_u8(in) % 4;
+	mode = fuzz_u8(in);
+	unchecked = mode & 4;
+	mode %= 4;
 	if (mode == 3) {
 		unsigned int pick = fuzz_u8(in);
 
 		len = huge[pick % (sizeof(huge) / sizeof(huge[0]))];
-		*owned = pick & 0x80 ? NULL : fuzz_bytes(in, 1);
+		*owned = NULL;
+		if (!(pick & 0x80)) {
+			unsigned char *head = fuzz_alloc(4);
+
+			memset(head, 0, 4);
+			head[0] = fuzz_u8(in);
+			*owned = head;
+		}
 	} else {
 		len = fuzz_u16(in) % 2048;
 		*owned = mode == 2 ? NULL : fuzz_bytes(in, len);
 	}
-	return cmsgbuf_raw(level, type, *owned, len);
+	return unchecked ? cmsgbuf_unchecked(level, type, *owned, len) : cmsgbuf_raw(level, type, *owned, len);
 }
 
 static void do_init(struct fuzz_input *in)

@@ -9,11 +9,12 @@
  * (UDP_SEGMENT, IP_PKTINFO, IP_TOS, SCM_TXTIME, ...). cmsgbuf builds that
  * buffer in memory the caller owns, and walks buffers it did not build:
  *
- *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2))];
+ * assumes: int sock, file, pipe_end; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2)) space;
  *	struct cmsgbuf_send b;
  *	int fds[2] = { file, pipe_end };
  *
- *	cmsgbuf_send_init(&b, space, sizeof(space));
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
  *	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(fds, 2)))
  *		err(1, "cmsgbuf_send_push");
  *	cmsgbuf_sendmsg(sock, &iov, 1, &b, 0);
@@ -27,7 +28,8 @@
  *  - Every byte handed to the kernel is initialised: padding is zero.
  *  - A message the kernel would reject or silently drop, or that would
  *    silently override one already in the buffer, is refused at push time
- *    (see cmsgbuf_send_push()).
+ *    (see cmsgbuf_send_push()), unless the caller made it with
+ *    cmsgbuf_unchecked() for a kernel newer than cmsgbuf's rules.
  *  - The walker never reads outside the buffer and always ends, whatever the
  *    bytes hold.
  *
@@ -65,8 +67,11 @@ extern "C" {
  * under _GNU_SOURCE. CMSGBUF_SCM_PIDFD is SCM_PIDFD (Linux 6.5 on), the
  * received message that carries a pidfd, which older libc headers lack.
  */
-#ifdef __cplusplus
+#if defined(__cplusplus)
 #define CMSGBUF_HDR_ALIGN alignof(struct cmsghdr)
+#elif defined(__GNUC__) && !(defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+/* C99 has no _Alignof; gcc and clang have this keyword in every mode. */
+#define CMSGBUF_HDR_ALIGN __alignof__(struct cmsghdr)
 #else
 #define CMSGBUF_HDR_ALIGN _Alignof(struct cmsghdr)
 #endif
@@ -150,18 +155,43 @@ struct cmsgbuf_ucred {
  *
  * CMSGBUF_RIGHTS_SPACE(n), CMSGBUF_CREDENTIALS_SPACE and CMSGBUF_RAW_SPACE(len)
  * are the bytes one message takes in a buffer (its CMSG_SPACE()).
- * CMSGBUF_SPACE(total) adds, once, the slack needed to align a buffer that may
- * start at any address, so that
  *
+ * CMSGBUF_BUFFER_TYPE(total) is the type of a buffer for @total such bytes:
+ * a union of unsigned char bytes[total] and a size_t, which aligns it for
+ * struct cmsghdr (whose members are a size_t or narrower cmsg_len and
+ * ints; struct cmsghdr itself, which ends in a flexible array in glibc, may
+ * not be a struct member in ISO C). Its sizeof is @total; a @total that is
+ * not a multiple of CMSG_ALIGN(1), as a CMSG_LEN() often is, fails to compile.
+ * It holds exactly those messages wherever it lies (on the stack, static, a
+ * member of any struct); typedef it to give it a name:
+ *
+ * assumes: struct cmsgbuf_send b;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE) space;
+ *
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
+ *
+ * CMSGBUF_SPACE(total) sizes a plain byte array instead: it adds, once, the
+ * slack needed to align an array that may start at any address, so that
+ *
+ * assumes: nothing
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) +
  *					  CMSGBUF_CREDENTIALS_SPACE)];
  *
- * holds exactly those two messages wherever space lies. A buffer that is
- * already aligned (say, a union with struct cmsghdr) needs no slack.
+ * holds exactly those two messages wherever space lies. Without it the array
+ * holds them only where it happens to be aligned: a stack array often is, the
+ * same array as a struct member after a char is not, and there the last push
+ * fails with ENOSPC. A change of layout far away shows the bug.
  */
 #define CMSGBUF_RAW_SPACE(len) CMSG_SPACE(len)
 #define CMSGBUF_RIGHTS_SPACE(n) CMSG_SPACE((n) * sizeof(int))
 #define CMSGBUF_CREDENTIALS_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_ucred))
+#define CMSGBUF_BUFFER_TYPE(total) \
+	union { \
+		unsigned char bytes[(total)]; \
+		size_t cmsgbuf_private_align; \
+		unsigned char cmsgbuf_private_total_is_not_whole_messages[ \
+			(total) % CMSG_ALIGN(1) == 0 ? 1 : -1]; \
+	}
 #define CMSGBUF_SPACE(total) ((total) + CMSGBUF_HDR_ALIGN - 1)
 
 /**
@@ -170,6 +200,10 @@ struct cmsgbuf_ucred {
  * @type: cmsg_type, such as SCM_RIGHTS or IP_TOS
  * @data: the payload; may be NULL only when @len is 0
  * @len: the payload's length in bytes
+ * @unchecked: true only in a message of cmsgbuf_unchecked(), which push
+ *             checks for its structure alone; every other constructor, and
+ *             cmsgbuf_recv_next(), set it false (so does zeroing the struct,
+ *             as a message filled in field by field needs)
  *
  * A message only points at its payload: nothing is copied until it is pushed.
  */
@@ -178,6 +212,7 @@ struct cmsgbuf_msg {
 	int type;
 	const void *data;
 	size_t len;
+	bool unchecked;
 };
 
 /**
@@ -188,7 +223,7 @@ struct cmsgbuf_msg {
  */
 static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0 };
+	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0, false };
 
 	/* A count too large to express in bytes keeps a length push refuses. */
 	m.len = n > (size_t)INT_MAX / sizeof(int) ? (size_t)-1 : n * sizeof(int);
@@ -199,10 +234,18 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  * cmsgbuf_credentials() - an SCM_CREDENTIALS message
  * @cred: the credentials to claim; the kernel checks that the sender may
  *        claim them (sendmsg(2) fails with EPERM otherwise)
+ *
+ * They reach only a receiver whose socket has SO_PASSCRED on when it
+ * receives. Without it the kernel drops them silently: push and sendmsg(2)
+ * succeed, and the receiver gets no control message and no MSG_CTRUNC. The
+ * sender's own SO_PASSCRED does not matter, and push cannot know the
+ * receiver's. glibc declares SO_PASSCRED only under _DEFAULT_SOURCE (which
+ * _GNU_SOURCE and gcc's default gnu modes imply, -std=c99, c11 or c17 not):
+ * define it before the first #include. musl declares it always.
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred) };
+	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred), false };
 
 	return m;
 }
@@ -211,11 +254,33 @@ static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred 
  * cmsgbuf_raw() - any control message, given by level, type and payload
  *
  * Push still applies every rule it knows for (@level, @type): a raw
- * SCM_RIGHTS message is checked like one made by cmsgbuf_rights().
+ * SCM_RIGHTS message is checked like one made by cmsgbuf_rights(), and a
+ * type the kernel does not take at SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6 or
+ * SOL_UDP is refused (see cmsgbuf_send_push()).
  */
 static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len };
+	struct cmsgbuf_msg m = { level, type, data, len, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_unchecked() - a control message push does not judge, for kernels newer than cmsgbuf
+ *
+ * For a kind, or a value, that a newer kernel takes and cmsgbuf's table does
+ * not know (SCM_DEVMEM_DMABUF before cmsgbuf knew it, a new timestamping
+ * flag): push applies only the checks that keep the buffer sound (a NULL
+ * payload with a length, EOVERFLOW, ENOSPC; the layout, the zeroed padding,
+ * all or nothing) and none of the kernel's rules, which are then the
+ * kernel's alone to apply in sendmsg(2). An unchecked message counts for the
+ * rules of the checked messages pushed with it: its descriptors count
+ * towards CMSGBUF_MAX_FDS, and a checked message that would override it is
+ * refused.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const void *data, size_t len)
+{
+	struct cmsgbuf_msg m = { level, type, data, len, true };
 
 	return m;
 }
@@ -231,10 +296,10 @@ struct cmsgbuf_send {
 	size_t cap;		/* private: usable bytes from base */
 	size_t len;		/* private: bytes holding messages */
 	unsigned int nfds;	/* private: descriptors across rights messages */
-	unsigned int once;	/* private: one bit per once-only kind present */
+	unsigned int once;	/* private: the kernel's send-state fields set (lib/kinds.h) */
 };
 
-/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.c) */
+/* private: the bit of SCM_CREDENTIALS in cmsgbuf_send.once (lib/kinds.h) */
 #define CMSGBUF_PRIVATE_ONCE_CREDENTIALS 2u
 
 /* An empty buffer, without space: every push fails with ENOSPC. */
@@ -272,16 +337,31 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *      negative descriptor (EBADF), or more than
  *      CMSGBUF_MAX_FDS descriptors across all rights messages in the buffer
  *      (the kernel merges them into one and refuses more than SCM_MAX_FD);
- *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred, or a
- *      second credentials message (the kernel keeps only the last);
- *    - another SOL_SOCKET type the kernel does not take on send (the buffer
- *      does not know the socket: on AF_UNIX the kernel takes only SCM_RIGHTS
- *      and SCM_CREDENTIALS, and refuses SO_MARK, SCM_TXTIME and the like);
- *    - the IP and UDP messages cmsgbuf knows (see cmsgbuf(3)): a wrong payload
- *      length, a value out of the kernel's range, or a second message of the
- *      same kind (the kernel keeps only the last);
+ *    - SCM_CREDENTIALS: a payload other than one struct cmsgbuf_ucred;
+ *    - the other kinds the kernel takes at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 and SOL_UDP (see cmsgbuf(3)): a wrong payload length, or
+ *      a value the kernel refuses (SO_TIMESTAMPING flags outside
+ *      SOF_TIMESTAMPING_TX_RECORD_MASK, an IP_TTL of 0, ...);
+ *    - a message that sets a field of the kernel's send state that one
+ *      already in the buffer sets (the kernel keeps only the last), whatever
+ *      their kinds: a second SCM_CREDENTIALS or IP_TTL, SO_TIMESTAMPING_OLD
+ *      and SO_TIMESTAMPING_NEW, IPV6_HOPLIMIT and IPV6_2292HOPLIMIT,
+ *      SO_PRIORITY and IP_TOS (which sets the priority too), IP_PKTINFO,
+ *      IPV6_PKTINFO and IPV6_2292PKTINFO;
+ *    - a type the kernel does not take at SOL_SOCKET, IPPROTO_IP,
+ *      IPPROTO_IPV6 or SOL_UDP: on the sockets those levels are for, the
+ *      kernel refuses it (and AF_UNIX skips the IP and UDP levels). The
+ *      buffer does not know its socket, so push takes what some socket takes:
+ *      SO_MARK (which AF_UNIX refuses), SCM_RIGHTS (which UDP ignores);
  *  - ENOSPC: the message does not fit in the space left.
- * Messages of other levels and types are copied as they are.
+ * Messages of other levels are copied as they are. A message of
+ * cmsgbuf_unchecked() is refused only for a NULL payload (EINVAL), its size
+ * (EOVERFLOW) or the room (ENOSPC): the kernel's rules are the kernel's.
+ * Rules that depend on the socket or the caller stay with the kernel too: a
+ * capability (SO_MARK, SO_PRIORITY above 6, IPv6 option headers), a socket
+ * option (SCM_TXTIME needs SO_TXTIME, SCM_TS_OPT_ID needs
+ * SOF_TIMESTAMPING_OPT_ID), the route (UDP_SEGMENT above the MTU), and
+ * net.core.optmem_max.
  */
 CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg msg);
 
@@ -393,24 +473,28 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * DOC: Receiving, and who owns which descriptor
  *
  * A struct cmsgbuf_recv holds the control data of one receive and owns the
- * descriptors the kernel installed for it. At every step each descriptor has
- * exactly one owner:
+ * descriptors the kernel installed for it until the caller takes them. At
+ * every step each descriptor has exactly one owner:
  *
  *  - cmsgbuf_recvmsg(), cmsgbuf_recvmsg_from(), cmsgbuf_recv_adopt(): the
  *    buffer owns every descriptor received, truncated receive or not;
- *  - cmsgbuf_recv_next(): when it yields a message that carries descriptors
- *    (SCM_RIGHTS, SCM_PIDFD), those descriptors are the caller's from then
- *    on, whether or not the caller reads them with cmsgbuf_msg_fds(); the
- *    caller closes them (cmsgbuf_msg_close_fds() closes them all);
- *  - cmsgbuf_recv_clear(), and the next receive or adopt into the same
- *    buffer: close every descriptor the buffer still owns, those of the
- *    messages not yet yielded.
+ *  - cmsgbuf_recv_next() and cmsgbuf_recv_find() only read: a message they
+ *    yield still belongs to the buffer, with its descriptors (SCM_RIGHTS,
+ *    and the pidfd of SCM_PIDFD);
+ *  - cmsgbuf_recv_take_fds(): the one step that makes descriptors the
+ *    caller's. It takes all of a message's descriptors or none, and marks
+ *    them taken in the buffer's bytes (a taken slot reads -1), so that
+ *    nothing closes them after;
+ *  - cmsgbuf_recv_clear(), and the next receive into the same buffer: close
+ *    every descriptor not taken, those of messages yielded and left alone
+ *    included, and empty the buffer.
  *
- * So a caller may stop iterating at any point: clearing the buffer, or
- * receiving into it again, closes the rest. Clear a buffer when done with it,
- * as one closes a descriptor. Every descriptor is received close-on-exec:
- * MSG_CMSG_CLOEXEC is always added.
+ * So ignoring a message, or stopping early, leaks nothing: clear the buffer
+ * when done with it, as one closes a descriptor. No sequence of calls on one
+ * buffer closes a descriptor twice or closes one the caller took. Every
+ * descriptor is received close-on-exec: MSG_CMSG_CLOEXEC is always added.
  *
+ * assumes: int sock; struct iovec iov; void use(int a, int b);
  *	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE +
  *					  CMSGBUF_RIGHTS_SPACE(2))];
  *	struct cmsgbuf_recv b;
@@ -420,13 +504,14 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  *	cmsgbuf_recv_init(&b, space, sizeof(space));
  *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
  *		return -1;
- *	while (!cmsgbuf_recv_truncated(&b) && cmsgbuf_recv_next(&b, &m)) {
- *		if (cmsgbuf_msg_fds(&m, fds, 2) == 2)
+ *	while (!cmsgbuf_recv_truncated(&b) && cmsgbuf_recv_next(&b, &m))
+ *		if (cmsgbuf_recv_take_fds(&b, &m, fds, 2) == 2)
  *			use(fds[0], fds[1]);	// ours now
- *		else
- *			cmsgbuf_msg_close_fds(&m);
- *	}
- *	cmsgbuf_recv_clear(&b);	// closes whatever was not yielded
+ *	cmsgbuf_recv_clear(&b);	// closes every fd not taken
+ *
+ * The control bytes hold the ledger, so they must stay the buffer's while it
+ * holds them: clear it before receiving into its bytes again (see
+ * cmsgbuf_recv_adopt()).
  *
  * Sizing: the kernel lays out received messages as push does, so the space
  * macros above size a receive buffer too: CMSGBUF_SPACE() of the sum of the
@@ -438,12 +523,23 @@ const char *cmsgbuf_defect_str(enum cmsgbuf_defect defect);
  * kernel closes the descriptors that did not fit. Sum CMSG_SPACE(), as these
  * macros do, never CMSG_LEN(): Linux fits (controllen - sizeof(struct
  * cmsghdr)) / sizeof(int) descriptors, so CMSG_LEN(n * sizeof(int)) bytes
- * happen to hold n there, but not on FreeBSD. CMSGBUF_RECV_MAX_SPACE holds
- * all that one AF_UNIX receive can carry except a security label.
+ * happen to hold n there, but not on FreeBSD.
+ *
+ * CMSGBUF_RECV_MAX_SPACE holds all that one AF_UNIX receive can carry except
+ * a security label, whatever the receiver turned on: credentials, the most
+ * descriptors a peer can send, a pidfd, and on a datagram or seqpacket
+ * socket a timestamp (SO_TIMESTAMP or SO_TIMESTAMPNS, at most 16 bytes in
+ * their _NEW forms) together with an SCM_TIMESTAMPING (SO_TIMESTAMPING with
+ * software receive stamps: three 16-byte stamps). A stream socket gets no
+ * timestamp; its SCM_INQ (SO_INQ) is a 4-byte int, which fits in their room.
+ * SO_RXQ_OVFL, SO_RCVMARK and SO_RCVPRIORITY add nothing on AF_UNIX
+ * (measured on Linux 6.18). It sizes a byte array, CMSGBUF_SPACE()'s slack
+ * included, so it is no CMSGBUF_BUFFER_TYPE() total.
  */
 #define CMSGBUF_PIDFD_SPACE CMSG_SPACE(sizeof(int))
 #define CMSGBUF_RECV_MAX_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + \
-	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE)
+	CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_PIDFD_SPACE + \
+	CMSGBUF_RAW_SPACE(2 * sizeof(int64_t)) + CMSGBUF_RAW_SPACE(6 * sizeof(int64_t)))
 
 /**
  * struct cmsgbuf_recv - the control data of one receive, and its descriptors
@@ -458,11 +554,12 @@ struct cmsgbuf_recv {
 	unsigned char *data;	/* private: the control data received or adopted */
 	size_t len;		/* private: its length */
 	size_t next;		/* private: where the walk goes on: a header not yet checked, or len */
+	size_t owned;		/* private: descriptors not taken in the messages before next */
 	int flags;		/* private: msg_flags of the receive */
 };
 
 /* An empty buffer, without space: a receive into it gets no control data. */
-#define CMSGBUF_RECV_EMPTY { NULL, 0, NULL, 0, 0, 0 }
+#define CMSGBUF_RECV_EMPTY { NULL, 0, NULL, 0, 0, 0, 0 }
 
 /**
  * cmsgbuf_recv_init() - an empty receive buffer in the caller's space
@@ -487,15 +584,16 @@ void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
  * @b: the buffer: its space receives the control data
  * @flags: as for recvmsg(2); MSG_CMSG_CLOEXEC is always added
  *
- * First closes every descriptor @b still owns (the kernel is about to write
- * over the bytes that name them) and empties @b. Then receives: on success
- * @b owns every descriptor in the control data and cmsgbuf_recv_next()
- * yields its messages. If recvmsg(2) fails, @b stays empty, as the clear
- * left it. An @iovcnt above INT_MAX is refused before anything is done:
- * then @b is as it was, its descriptors still its own. One failure loses
- * descriptors, and cmsgbuf cannot see it: when the kernel has installed
- * them and then cannot write @addr or *@addrlen back (EFAULT), it reports
- * no control data. Pass memory it can write.
+ * First clears @b, as cmsgbuf_recv_clear() does: closes every descriptor it
+ * still owns (the kernel is about to write over the bytes that name them),
+ * yielded or not, none it handed over. Then receives: on success @b owns every
+ * descriptor in the control data and cmsgbuf_recv_next() yields its
+ * messages. If recvmsg(2) fails, @b stays empty, as the clear left it. An
+ * @iovcnt above INT_MAX is refused before anything is done: then @b is as it
+ * was, its descriptors still its own. One failure loses descriptors, and
+ * cmsgbuf cannot see it: when the kernel has installed them and then cannot
+ * write @addr or *@addrlen back (EFAULT), it reports no control data. Pass
+ * memory it can write.
  *
  * Return: what recvmsg(2) returns, with errno as it sets it (EMSGSIZE when
  * @iovcnt exceeds INT_MAX).
@@ -510,24 +608,33 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t i
 
 /**
  * cmsgbuf_recv_adopt() - take over the control data of the caller's own receive
- * @b: the buffer
+ * @b: the buffer: empty, as cmsgbuf_recv_init() or cmsgbuf_recv_clear() leave it
  * @mh: a msghdr that recvmsg(2), recvmmsg(2) or io_uring filled (use
  *      MSG_CMSG_CLOEXEC there too)
  *
  * @mh->msg_control must be aligned for struct cmsghdr, as CMSG_FIRSTHDR()
  * requires: a union with struct cmsghdr, or the result of malloc(), is.
- * First closes every descriptor @b still owns, unless @mh's control data lies
- * over the bytes @b held (then the receive already wrote over them, and the
- * descriptors they named are beyond anyone's reach: clear @b before receiving
- * into bytes it holds). Then @b owns every descriptor in @mh's control data,
- * which it reads in place: the bytes must stay as they are until @b is
- * cleared or receives again, and cmsgbuf may rewrite a last cmsg_len that runs
- * past msg_controllen to fit (see cmsgbuf_recv_next()). msg_flags tells
- * cmsgbuf_recv_truncated().
+ * Then @b owns every descriptor in @mh's control data, which it reads and
+ * marks in place: the bytes are @b's until it is cleared, and cmsgbuf may
+ * rewrite a last cmsg_len that runs past msg_controllen to fit (see
+ * cmsgbuf_recv_next()). msg_flags tells cmsgbuf_recv_truncated().
  *
- * Return: true. false when @mh carries control data (msg_controllen is not
- * 0) at a misaligned msg_control, with errno EINVAL; then nothing changed:
- * @b is as it was, and the descriptors in @mh remain the caller's.
+ * The rule: clear @b before anything, a receive above all, writes into the
+ * bytes it holds. With recvmmsg(2), give each message its own buffer, and
+ * clear them all before receiving the next batch into the same arrays. A
+ * buffer that still holds control data refuses to adopt (EBUSY), so it never
+ * guesses whether its bytes are still what it received. When the rule was
+ * broken, the kernel has already written over those bytes: the descriptors
+ * they named are lost to everyone (leaked), and @b reads the new bytes as its
+ * own: its clear closes every descriptor they name, and the new receive is
+ * lost with them (closed, not leaked; none closed twice).
+ *
+ * Return: true. false, with nothing changed (@b as it was, and the
+ * descriptors in @mh still the caller's unless @mh's bytes are @b's, as
+ * above), and errno:
+ *  - EBUSY: @b holds control data (a receive or adopt not cleared);
+ *  - EINVAL: @mh carries control data (msg_controllen is not 0) at a
+ *    misaligned msg_control.
  */
 bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
 
@@ -540,9 +647,10 @@ bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
  * Yields every message the hardened walker finds, in the order received,
  * each once, whatever its level and type: unknown messages are yielded as
  * they are, never skipped. Iteration can stop and resume: a later call
- * yields the message after the last one yielded. When the message carries
- * descriptors (SCM_RIGHTS, SCM_PIDFD), they are the caller's from now on,
- * even if the caller ignores the message.
+ * yields the message after the last one yielded. Yielding takes nothing:
+ * the descriptors a message carries stay @b's until
+ * cmsgbuf_recv_take_fds() takes them, and cmsgbuf_recv_clear() closes them
+ * otherwise.
  *
  * A last message whose cmsg_len runs past the received length (as other
  * kernels report truncation) is yielded cut to the bytes received. A
@@ -555,6 +663,38 @@ bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
 CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
 
 /**
+ * cmsgbuf_recv_find() - the first message of a level and type received
+ * @b: the buffer
+ * @level: cmsg_level, such as SOL_SOCKET
+ * @type: cmsg_type, such as SCM_RIGHTS
+ * @out: the message, as cmsgbuf_recv_next() would yield it
+ *
+ * Looks from the first message received, wherever the walk of
+ * cmsgbuf_recv_next() stands, and does not move it. Like yielding, finding
+ * takes no descriptor.
+ *
+ * Return: true with @out filled. false when no such message was received,
+ * with errno ENOENT and @out zeroed.
+ */
+CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+				      struct cmsgbuf_msg *out);
+
+/**
+ * cmsgbuf_recv_credentials() - the credentials of a receive
+ * @b: the buffer
+ * @cred: where they are copied
+ *
+ * The first SCM_CREDENTIALS message, read by cmsgbuf_msg_credentials(). The
+ * kernel sends credentials only to a receiver with SO_PASSCRED on, and then
+ * on every receive, even when it has none (see cmsgbuf_ucred_none()).
+ *
+ * Return: true with @cred filled. false with @cred untouched, and errno
+ * ENOENT when no credentials were received, EINVAL when their payload is not
+ * exactly one struct cmsgbuf_ucred.
+ */
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
+
+/**
  * cmsgbuf_recv_truncated() - did the kernel set MSG_CTRUNC?
  *
  * It does when the space could not hold every control message (the cut
@@ -564,7 +704,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
  * treat it as an error, and still clear @b to close those that arrived.
  * One exception: a pidfd the kernel could not install (SO_PASSPIDFD) comes
  * as an SCM_PIDFD message holding the negative errno, without MSG_CTRUNC
- * (Linux 6.18); cmsgbuf_msg_fds() counts no descriptor in it.
+ * (Linux 6.18); cmsgbuf_msg_nfds() counts no descriptor in it.
  */
 CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 
@@ -576,38 +716,60 @@ CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b);
 int cmsgbuf_recv_flags(const struct cmsgbuf_recv *b);
 
 /**
- * cmsgbuf_recv_clear() - close every descriptor not yet yielded, and empty @b
+ * cmsgbuf_recv_clear() - close every descriptor not taken, and empty @b
  *
- * Descriptors of messages already yielded are the caller's and stay open.
- * Afterwards @b holds no message, is not truncated, and keeps its space.
+ * Closes the descriptors of every message received that
+ * cmsgbuf_recv_take_fds() did not take, yielded or not, and marks them
+ * taken in the bytes, so that adopting the same bytes again closes nothing
+ * twice. Descriptors taken are the caller's and stay open. Afterwards @b
+ * holds no message, is not truncated, and keeps its space; a second clear
+ * does nothing.
  */
 CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 
 /**
- * cmsgbuf_msg_fds() - the descriptors a received message carries
- * @m: a message cmsgbuf_recv_next() yielded
- * @fds: where they are copied; may be NULL when @max is 0
- * @max: the room in @fds
+ * cmsgbuf_msg_nfds() - how many descriptors a received message still carries
+ * @m: a message cmsgbuf_recv_next() or cmsgbuf_recv_find() yielded
  *
  * The descriptors of an SCM_RIGHTS message, or the pidfd of an SCM_PIDFD
- * message: every whole int in the payload, read through memcpy(). A payload
- * whose length is not a multiple of sizeof(int) (never sent by Linux) still
- * hands over its whole ints; the bytes left over are ignored. An SCM_PIDFD
- * message whose value is negative carries the errno of a pidfd the kernel
- * could not install, not a descriptor: it counts as none.
+ * message, not yet taken: every whole int of the payload that is not
+ * negative, read through memcpy(). A negative value names no descriptor: a
+ * taken slot (-1), or the errno that an SCM_PIDFD message carries in place
+ * of a pidfd the kernel could not install. Bytes left over after the whole
+ * ints (never sent by Linux) are ignored.
  *
- * Return: their number n, 0 for a message that carries none. They are copied
- * only when n <= @max; otherwise @fds is untouched (close them all with
- * cmsgbuf_msg_close_fds()). Either way they are the caller's.
+ * Return: their number; 0 for any other message.
  */
-CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max);
+CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m);
 
-/* cmsgbuf_msg_close_fds() - close every descriptor cmsgbuf_msg_fds() counts. */
-void cmsgbuf_msg_close_fds(const struct cmsgbuf_msg *m);
+/**
+ * cmsgbuf_recv_take_fds() - take the descriptors of a received message
+ * @b: the buffer that yielded @m
+ * @m: a message of @b's current control data, as cmsgbuf_recv_next() or
+ *     cmsgbuf_recv_find() yield them
+ * @fds: where they are copied, in the order received; may be NULL when
+ *       @max is 0
+ * @max: the room in @fds
+ *
+ * All or nothing: when the message carries at most @max descriptors (as
+ * cmsgbuf_msg_nfds() counts them), copies them all to @fds and makes them the
+ * caller's: the buffer marks their slots taken (-1) and will not close them.
+ * Otherwise nothing changes: @fds is untouched and the buffer keeps them, to
+ * close on clear. A second take of the same message takes none.
+ *
+ * Return: how many were taken, 0 for a message that carries none. -1 with
+ * nothing changed, and errno:
+ *  - ENOSPC: the message carries more than @max descriptors;
+ *  - EINVAL: @b holds no control data (say, @m was yielded before @b was
+ *    cleared), or @m carries descriptors but is not a message of @b's
+ *    current control data.
+ */
+CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struct cmsgbuf_msg *m,
+					     int *fds, size_t max);
 
 /**
  * cmsgbuf_msg_credentials() - the credentials of an SCM_CREDENTIALS message
- * @m: a message cmsgbuf_recv_next() yielded
+ * @m: a message cmsgbuf_recv_next() or cmsgbuf_recv_find() yielded
  * @cred: where they are copied
  *
  * Return: true when @m is SCM_CREDENTIALS with a payload of exactly one
@@ -630,6 +792,63 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 {
 	return cred->pid == 0 || cred->uid == (uid_t)-1 || cred->gid == (gid_t)-1;
 }
+
+/*
+ * Descriptors in one call: the everyday fd passing, without a buffer to
+ * manage. Both allocate nothing (their control space is on the stack).
+ */
+
+/**
+ * cmsgbuf_send_fds() - send data with descriptors, and credentials if given
+ * @sock: the socket
+ * @data: the data to send, @len bytes; stream sockets need at least one byte
+ *        to carry descriptors
+ * @fds: the descriptors, @nfds of them (0 to CMSGBUF_MAX_FDS); they stay the
+ *       caller's (the kernel duplicates them)
+ * @cred: credentials to claim (the kernel checks that the sender may), or
+ *        NULL for none; they reach only a receiver with SO_PASSCRED on
+ * @flags: as for sendmsg(2)
+ *
+ * One SCM_RIGHTS message, when @nfds is not 0, and one SCM_CREDENTIALS
+ * message, when @cred is given, pushed with cmsgbuf_send_push()'s checks and
+ * sent with cmsgbuf_sendmsg().
+ *
+ * Return: what sendmsg(2) returns, with errno as it sets it; or -1 before
+ * sending anything, with errno EINVAL: a negative descriptor, more than
+ * CMSGBUF_MAX_FDS of them, or @fds NULL with @nfds not 0.
+ */
+ssize_t cmsgbuf_send_fds(int sock, const void *data, size_t len, const int *fds, size_t nfds,
+			 const struct cmsgbuf_ucred *cred, int flags);
+
+/**
+ * cmsgbuf_recv_fds() - receive data and up to *@nfds descriptors, strictly
+ * @sock: the socket
+ * @data: where the data goes, @len bytes (a datagram longer is cut, as by
+ *        recv(2))
+ * @fds: where the descriptors go, room for *@nfds
+ * @nfds: on entry the room in @fds, on return how many were received
+ * @flags: as for recvmsg(2); MSG_CMSG_CLOEXEC is always added
+ *
+ * Receives into CMSGBUF_RECV_MAX_SPACE bytes on the stack. Anything but one
+ * SCM_RIGHTS message of at most *@nfds descriptors, or none, is an error that
+ * leaves no descriptor open, as systemd's receive_one_fd() does. Other
+ * control messages (credentials with SO_PASSCRED, a pidfd with SO_PASSPIDFD)
+ * are dropped: the pidfd is closed. Use a struct cmsgbuf_recv to read them.
+ *
+ * Return: the bytes received, as recvmsg(2) returns them (0 at the end of a
+ * stream), with the descriptors in @fds[0 .. *@nfds). -1 with errno as
+ * recvmsg(2) sets it, or, when data was received but the control data was
+ * not as asked (every descriptor it carried closed; the data consumed):
+ *  - EMSGSIZE: more than *@nfds descriptors arrived;
+ *  - EBADMSG: descriptors arrived in more than one message;
+ *  - ENOBUFS: the kernel truncated the control data (MSG_CTRUNC: the peer
+ *    sent more than fits, or not every descriptor could be installed).
+ * On -1, @fds and *@nfds are untouched.
+ */
+ssize_t cmsgbuf_recv_fds(int sock, void *data, size_t len, int *fds, size_t *nfds, int flags);
+
+/* private: closes every descriptor @b owns (lib/recv.c); cmsgbuf_recv_clear()'s slow path */
+void cmsgbuf_private_recv_close(struct cmsgbuf_recv *b);
 
 /*
  * Inline definitions. Not more API: the declarations above, and their
@@ -673,13 +892,15 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 	unsigned char *p;
 	struct cmsghdr h;
 
-	if (msg.level != SOL_SOCKET || !data || msg.len > left || CMSG_SPACE(msg.len) > left)
+	if (msg.level != SOL_SOCKET || msg.unchecked || !data || msg.len > left ||
+	    CMSG_SPACE(msg.len) > left)
 		goto slow;
 	if (msg.type == SCM_RIGHTS) {
 		int neg = 0;
 
 		nfds = msg.len / sizeof(int);
-		if (nfds == 0 || msg.len % sizeof(int) != 0 || nfds > CMSGBUF_MAX_FDS - b->nfds)
+		/* b->nfds may pass CMSGBUF_MAX_FDS, through unchecked messages */
+		if (nfds == 0 || msg.len % sizeof(int) != 0 || b->nfds + nfds > CMSGBUF_MAX_FDS)
 			goto slow;
 		for (size_t i = 0; i < nfds; i++) {
 			int fd;
@@ -794,9 +1015,12 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
  * checked as the walker checks one (cmsgbuf_first()), with one repair: a
  * header whose cmsg_len runs past the end (other kernels report truncation
  * so; adopted bytes may hold anything) is cut to the bytes there, so that the
- * whole descriptors of a cut last message are still handed out, not lost.
+ * whole descriptors of a cut last message are still yielded, to be taken or
+ * closed, not lost.
  * The data is aligned (cmsgbuf_recv_init() and cmsgbuf_recv_adopt() see to
- * it), and so is every header the walk reaches.
+ * it), and so is every header the walk reaches. b->owned counts the
+ * descriptors not taken in the messages the walk has passed, so that a clear
+ * after a full walk whose descriptors were all taken has nothing to do.
  */
 CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out)
 {
@@ -819,9 +1043,12 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	out->type = c->cmsg_type;
 	out->data = b->data + off + CMSG_LEN(0);
 	out->len = clen - CMSG_LEN(0);
+	out->unchecked = false;
 	pad = -clen & (CMSG_ALIGN(1) - 1);
 	if (pad <= left - clen)
 		b->next = off + clen + pad;
+	if (out->level == SOL_SOCKET)
+		b->owned += cmsgbuf_msg_nfds(out);
 	return true;
 end:
 	/* @out is always written, so no caller reads it uninitialised. */
@@ -829,16 +1056,37 @@ end:
 	return false;
 }
 
-/* Once the walk has ended, as it has after a full iteration, no call is left. */
-CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
+/* A walk of its own, on a copy: the buffer's walk and count stay as they are. */
+CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+				      struct cmsgbuf_msg *out)
+{
+	struct cmsgbuf_recv walk = *b;
+
+	walk.next = 0;
+	while (cmsgbuf_recv_next(&walk, out))
+		if (out->level == level && out->type == type)
+			return true;
+	errno = ENOENT;
+	return false;
+}
+
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred)
 {
 	struct cmsgbuf_msg m;
 
-	while (cmsgbuf_recv_next(b, &m))
-		cmsgbuf_msg_close_fds(&m);
+	return cmsgbuf_recv_find(b, SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, &m) &&
+	       cmsgbuf_msg_credentials(&m, cred);
+}
+
+/* Once the walk has ended and every descriptor it passed was taken, nothing is left to close. */
+CMSGBUF_INLINE void cmsgbuf_recv_clear(struct cmsgbuf_recv *b)
+{
+	if (b->next < b->len || b->owned)
+		cmsgbuf_private_recv_close(b);
 	b->data = CMSGBUF_PRIVATE_NULL;
 	b->len = 0;
 	b->next = 0;
+	b->owned = 0;
 	b->flags = 0;
 }
 
@@ -890,21 +1138,69 @@ CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
 	return (b->flags & MSG_CTRUNC) != 0;
 }
 
-CMSGBUF_INLINE size_t cmsgbuf_msg_fds(const struct cmsgbuf_msg *m, int *fds, size_t max)
+CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m)
 {
-	size_t n = m->len / sizeof(int);
-	int first;
+	const unsigned char *p = (const unsigned char *)m->data;
+	size_t n = 0;
 
 	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD))
 		return 0;
-	if (m->type == CMSGBUF_SCM_PIDFD && n) {
-		memcpy(&first, m->data, sizeof(first));
-		if (first < 0)
-			return 0;
+	for (size_t i = 0; i < m->len / sizeof(int); i++) {
+		int fd;
+
+		memcpy(&fd, p + i * sizeof(int), sizeof(fd));
+		if (fd >= 0)
+			n++;
 	}
-	if (fds && n && n <= max)
-		memcpy(fds, m->data, n * sizeof(int));
 	return n;
+}
+
+/*
+ * A message without descriptors has nothing to take, wherever it lies. One
+ * with descriptors must name a message of b's data: a header at an aligned
+ * offset, inside, that says what @m says. Its slots are b's bytes, so taking
+ * writes -1 there; a message the walk has passed is in b->owned, and leaves it.
+ */
+CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struct cmsgbuf_msg *m,
+					     int *fds, size_t max)
+{
+	size_t off = (uintptr_t)m->data - (uintptr_t)b->data - CMSG_LEN(0), n, k = 0;
+	unsigned char *p;
+	struct cmsghdr h;
+	const int taken = -1;
+
+	if (!b->data)
+		goto inval;
+	n = cmsgbuf_msg_nfds(m);
+	if (n == 0)
+		return 0;
+	/* off wraps to a huge value when m->data lies before b's first payload */
+	if (off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
+	    CMSG_ALIGN(off) != off)
+		goto inval;
+	memcpy(&h, b->data + off, sizeof(h));
+	if (h.cmsg_level != m->level || h.cmsg_type != m->type || h.cmsg_len != CMSG_LEN(m->len))
+		goto inval;
+	if (n > max) {
+		errno = ENOSPC;
+		return -1;
+	}
+	p = b->data + off + CMSG_LEN(0);
+	for (size_t i = 0; k < n; i++) {
+		int fd;
+
+		memcpy(&fd, p + i * sizeof(int), sizeof(fd));
+		if (fd < 0)
+			continue;
+		fds[k++] = fd;
+		memcpy(p + i * sizeof(int), &taken, sizeof(taken));
+	}
+	if (off < b->next)
+		b->owned -= n;
+	return (ssize_t)n;
+inval:
+	errno = EINVAL;
+	return -1;
 }
 
 CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)
@@ -916,6 +1212,32 @@ CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct 
 	memcpy(cred, m->data, sizeof(*cred));
 	return true;
 }
+
+/**
+ * CMSGBUF_RECV_CLEANUP - clear a receive buffer when it goes out of scope
+ *
+ * For GNU C (gcc, clang): marks a struct cmsgbuf_recv variable so that
+ * cmsgbuf_recv_clear() runs on it on every way out of its scope, each return
+ * and goto out of the block included, as systemd's _cleanup_ does. Give the
+ * variable a value where it is declared, since the clear may run from any
+ * later line:
+ *
+ * assumes: int sock; struct iovec iov; int handle(struct cmsgbuf_recv *b);
+ *	unsigned char space[CMSGBUF_RECV_MAX_SPACE];
+ *	CMSGBUF_RECV_CLEANUP struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+ *
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;	// b cleared: nothing to close
+ *	if (cmsgbuf_recv_truncated(&b))
+ *		return -1;	// b cleared: the descriptors that came are closed
+ *	return handle(&b);	// b cleared once handle() has returned
+ *
+ * Not defined where __GNUC__ is not: call cmsgbuf_recv_clear() there.
+ */
+#if defined(__GNUC__)
+#define CMSGBUF_RECV_CLEANUP __attribute__((cleanup(cmsgbuf_recv_clear)))
+#endif
 
 #ifdef __cplusplus
 }

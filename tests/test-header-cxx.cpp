@@ -7,13 +7,22 @@
 
 #include <cstdio>
 
+static_assert(CMSGBUF_HDR_ALIGN == alignof(struct cmsghdr), "CMSGBUF_HDR_ALIGN");
+
 int main()
 {
-	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	unsigned char bytes[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(1)) space;
 	struct cmsgbuf_send b = CMSGBUF_SEND_EMPTY;
 	int fd = 1;
 
-	cmsgbuf_send_init(&b, space, sizeof(space));
+	static_assert(sizeof(space) == CMSGBUF_RIGHTS_SPACE(1), "CMSGBUF_BUFFER_TYPE's size");
+	cmsgbuf_send_init(&b, bytes, sizeof(bytes));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(&fd, 1))) {
+		std::perror("cmsgbuf_send_push into a byte array");
+		return 1;
+	}
+	cmsgbuf_send_init(&b, &space, sizeof(space));
 	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(&fd, 1))) {
 		std::perror("cmsgbuf_send_push");
 		return 1;

@@ -1,8 +1,8 @@
 /*
  * The public header on its own: this file includes nothing else, and
- * test-header.sh compiles it as C11 with every compiler it finds, warnings
- * as errors. Each macro and inline function is used once, so that a warning
- * inside any of them shows.
+ * test-header.sh compiles it as C99, C11, C17 and C2x (strict and GNU) with
+ * every compiler it finds, warnings as errors. Each macro and inline function
+ * is used once, so that a warning inside any of them shows.
  */
 #include "cmsgbuf.h"
 
@@ -11,11 +11,32 @@
 #error "cmsgbuf.h includes <unistd.h> (pause(), link(), ... would clash with a caller's own)"
 #endif
 
+/* C99 gets CMSGBUF_HDR_ALIGN from __alignof__: the same value as C11's _Alignof. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(CMSGBUF_HDR_ALIGN == _Alignof(struct cmsghdr), "CMSGBUF_HDR_ALIGN");
+#if defined(__GNUC__)
+_Static_assert(__alignof__(struct cmsghdr) == _Alignof(struct cmsghdr), "__alignof__");
+#endif
+#endif
+
+/* An integer constant expression in every mode: a negative array size otherwise fails. */
+typedef char space_macros_are_constant[CMSGBUF_RECV_MAX_SPACE > CMSGBUF_HDR_ALIGN ? 1 : -1];
+
+/* A buffer type may be a struct member at any offset, even under -Wpedantic. */
+struct holder {
+	char c;
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(1)) space;
+};
+
 int main(void)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1) + CMSGBUF_CREDENTIALS_SPACE +
 					  CMSGBUF_RAW_SPACE(sizeof(int)))];
+	struct holder h;
 	struct cmsgbuf_send b = CMSGBUF_SEND_EMPTY;
+#if defined(CMSGBUF_RECV_CLEANUP)
+	CMSGBUF_RECV_CLEANUP struct cmsgbuf_recv r = CMSGBUF_RECV_EMPTY;
+#endif
 	struct cmsgbuf_ucred cred = { 0, 0, 0 };
 	int fd = 0;
 	struct cmsgbuf_msg m[3];
@@ -23,8 +44,13 @@ int main(void)
 	m[0] = cmsgbuf_rights(&fd, 1);
 	m[1] = cmsgbuf_credentials(&cred);
 	m[2] = cmsgbuf_raw(IPPROTO_IP, 1, &fd, sizeof(fd));
+	h.c = 0;
 	(void)space;
 	(void)b;
+#if defined(CMSGBUF_RECV_CLEANUP)
+	(void)r;
+#endif
 	return m[0].len + m[1].len + m[2].len == 0 || CMSGBUF_MAX_FDS != 253 ||
-	       CMSGBUF_HDR_ALIGN == 0 || CMSGBUF_SCM_CREDENTIALS == 0;
+	       CMSGBUF_HDR_ALIGN == 0 || CMSGBUF_SCM_CREDENTIALS == 0 ||
+	       sizeof(h.space) != CMSGBUF_RIGHTS_SPACE(1);
 }

@@ -1,10 +1,13 @@
 #!/bin/sh
-# test-header INCLUDEDIR SRCDIR: cmsgbuf.h is self-contained and warning-free.
-# test-header.c (which includes only cmsgbuf.h) compiles as C11 with gcc,
-# clang and musl-gcc (musl's struct msghdr and cmsghdr have other field
-# types than glibc's), and test-header-cxx.cpp as C++11 with g++ and
-# clang++, each with warnings as errors, -Wpedantic and the stricter warnings
-# users turn on (not -Wold-style-cast: a C header cannot use C++ casts).
+# test-header INCLUDEDIR SRCDIR: cmsgbuf.h is self-contained and warning-free
+# in every language mode a parent project may build in. test-header.c (which
+# includes only cmsgbuf.h) compiles as C99, C11, C17 and C2x, strict and GNU,
+# with gcc, clang and musl-gcc (musl's struct msghdr and cmsghdr have other
+# field types than glibc's), and test-header-cxx.cpp as C++11, 14, 17 and 20
+# with g++ and clang++, each with warnings as errors, -Wpedantic and the
+# stricter warnings users turn on (not -Wold-style-cast: a C header cannot
+# use C++ casts). C89 is not supported: inline, declarations after
+# statements and in for loops, and bool are C99.
 # A compiler that is not installed is reported and left out; none at all skips.
 set -eu
 inc=$1 src=$2
@@ -28,10 +31,14 @@ try() {
 }
 
 for cc in gcc clang musl-gcc; do
-	try $cc -std=c11 $common -Wstrict-prototypes -Wmissing-prototypes "$src/test-header.c"
+	for std in c99 gnu99 c11 gnu11 c17 gnu17 c2x gnu2x; do
+		try $cc -std=$std $common -Wstrict-prototypes -Wmissing-prototypes "$src/test-header.c"
+	done
 done
-try g++ -std=c++11 $common -Wzero-as-null-pointer-constant -Wuseless-cast "$src/test-header-cxx.cpp"
-try clang++ -std=c++11 $common -Wzero-as-null-pointer-constant "$src/test-header-cxx.cpp"
+for std in c++11 c++14 c++17 c++20; do
+	try g++ -std=$std $common -Wzero-as-null-pointer-constant -Wuseless-cast "$src/test-header-cxx.cpp"
+	try clang++ -std=$std $common -Wzero-as-null-pointer-constant "$src/test-header-cxx.cpp"
+done
 # defines NAME COMPILER ARGS...: compiled to an object, the header must
 # define no cmsgbuf_ symbol there (the library is their one definition, or a
 # program with two files that include it fails to link).
@@ -54,7 +61,8 @@ defines() {
 	rm -rf "$tmp"
 }
 for cc in gcc clang; do
-	defines "$cc, C99 inline" $cc -std=c11 -O0
+	defines "$cc, C99 inline" $cc -std=c99 -O0
+	defines "$cc, C11 inline" $cc -std=c11 -O0
 	defines "$cc, GNU89 inline" $cc -std=gnu11 -fgnu89-inline -O0
 done
 

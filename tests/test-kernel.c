@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
+#include <netinet/ip.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -50,6 +52,32 @@
 #ifndef SCM_SECURITY
 #define SCM_SECURITY 3
 #endif
+/* What Debian 12's headers (Linux 6.1) lack. */
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TIMESTAMPING_NEW
+#define SO_TIMESTAMPING_NEW 65
+#endif
+#ifndef SCM_DEVMEM_DMABUF
+#define SCM_DEVMEM_DMABUF 79
+#endif
+#ifndef SO_RCVPRIORITY
+#define SO_RCVPRIORITY 82
+#endif
+#ifndef IP_PROTOCOL
+#define IP_PROTOCOL 52
+#endif
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11
+#endif
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
+/* include/uapi/linux/net_tstamp.h */
+#define TS_TX_SOFTWARE (1u << 1)
+#define TS_SOFTWARE (1u << 4)
+#define TS_TX_COMPLETION (1u << 18)
 
 /* Room for the most a test sends in one hand-crafted buffer: 200 + 100 fds. */
 #define CRAFT_FDS 300
@@ -181,7 +209,9 @@ struct received {
 	int fds[CMSGBUF_MAX_FDS];
 	size_t cred_msgs;
 	struct ucred cred;
-	int ip_tos, ip_ttl, tclass, hoplimit;	/* -1 when absent */
+	int ip_tos, ip_ttl, tclass, hoplimit, priority;	/* -1 when absent */
+	int ip_options;		/* the length of the IP options (IP_RECVOPTS); -1 when absent */
+	struct sockaddr_storage from;
 };
 
 static int int_payload(const struct cmsghdr *c)
@@ -218,6 +248,10 @@ static void take(struct received *r, const struct cmsghdr *c)
 		r->tclass = int_payload(c);
 	} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
 		r->hoplimit = int_payload(c);
+	} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_PRIORITY) {
+		r->priority = int_payload(c);
+	} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVOPTS) {
+		r->ip_options = (int)len;
 	}
 }
 
@@ -227,7 +261,8 @@ static void receive(int fd, struct received *r)
 	union {
 		struct cmsghdr align;
 		unsigned char bytes[CMSG_SPACE(sizeof(struct ucred)) +
-				    CMSG_SPACE(CMSGBUF_MAX_FDS * sizeof(int)) + 4 * CMSG_SPACE(sizeof(int))];
+				    CMSG_SPACE(CMSGBUF_MAX_FDS * sizeof(int)) + 4 * CMSG_SPACE(sizeof(int)) +
+				    CMSG_SPACE(40)];
 	} control;
 	char data[16];
 	struct iovec iov = { data, sizeof(data) };
@@ -239,7 +274,9 @@ static void receive(int fd, struct received *r)
 	};
 
 	memset(r, 0, sizeof(*r));
-	r->ip_tos = r->ip_ttl = r->tclass = r->hoplimit = -1;
+	mh.msg_name = &r->from;
+	mh.msg_namelen = sizeof(r->from);
+	r->ip_tos = r->ip_ttl = r->tclass = r->hoplimit = r->priority = r->ip_options = -1;
 	r->bytes = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	if (r->bytes < 0)
 		fail_msg("recvmsg: %s", strerror(errno));
@@ -429,6 +466,21 @@ static void expect_push_refused(const struct cmsgbuf_msg *before, size_t n, stru
 	assert_int_equal(cmsgbuf_send_controllen(&b), len);
 }
 
+/* Push @m alone into a large buffer: push must take it. */
+static void expect_push_taken(struct cmsgbuf_msg m)
+{
+	static union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_SPACE(64)];
+	} space;
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space.bytes, sizeof(space.bytes));
+	if (!cmsgbuf_send_push(&b, m))
+		fail_msg("push refused a message (level %d, type %d, %zu bytes) the kernel takes: %s",
+			 m.level, m.type, m.len, strerror(errno));
+}
+
 /* 1. Descriptors pushed with cmsgbuf arrive as the same open files */
 
 static void fds_arrive_as_the_same_files(int type)
@@ -491,21 +543,28 @@ static void assert_own_credentials(const struct received *r)
 	assert_int_equal(r->cred.gid, getgid());
 }
 
+/* One byte with the caller's own credentials, pushed, on @fd. */
+static void send_own_credentials(int fd)
+{
+	unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
+	struct cmsgbuf_ucred cred = { getpid(), getuid(), getgid() };
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_credentials(&cred)));
+	expect_errno(send_built(fd, NULL, 0, &b), 0, "sendmsg");
+}
+
 static void pushed_credentials_arrive_as_sent(void **state)
 {
 	(void)state;
 	for (size_t t = 0; t < sizeof(socket_types) / sizeof(socket_types[0]); t++) {
-		unsigned char space[CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE)];
-		struct cmsgbuf_ucred cred = { getpid(), getuid(), getgid() };
-		struct cmsgbuf_send b;
 		struct received r;
 		int sv[2];
 
 		open_pair(socket_types[t], sv);
 		set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
-		cmsgbuf_send_init(&b, space, sizeof(space));
-		assert_true(cmsgbuf_send_push(&b, cmsgbuf_credentials(&cred)));
-		expect_errno(send_built(sv[0], NULL, 0, &b), 0, "sendmsg");
+		send_own_credentials(sv[0]);
 		receive(sv[1], &r);
 		assert_own_credentials(&r);
 		assert_int_equal(r.nfds, 0);
@@ -540,6 +599,35 @@ static void credentials_and_fds_in_one_buffer_arrive_together(void **state)
 		assert_same_file(sent[1], r.fds[1]);
 		close_received(&r);
 		close_fds(sent, 2);
+		close_fds(sv, 2);
+	}
+}
+
+/*
+ * The kernel hands credentials over only to a socket that has SO_PASSCRED on
+ * when it receives: otherwise push and sendmsg succeed, and nothing arrives,
+ * not even MSG_CTRUNC. The sender's SO_PASSCRED does not help.
+ */
+static void credentials_reach_only_a_receiver_with_so_passcred(void **state)
+{
+	(void)state;
+	for (size_t t = 0; t < sizeof(socket_types) / sizeof(socket_types[0]); t++) {
+		struct received r;
+		int sv[2];
+
+		open_pair(socket_types[t], sv);
+		set_int_opt(sv[0], SOL_SOCKET, SO_PASSCRED, 1);
+		send_own_credentials(sv[0]);
+		receive(sv[1], &r);
+		if (r.nmsgs != 0)
+			fail_msg("socket type %d: %zu messages reached a receiver without SO_PASSCRED",
+				 socket_types[t], r.nmsgs);
+
+		/* The receiver's option when it receives decides, not when the message was sent. */
+		send_own_credentials(sv[0]);
+		set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
+		receive(sv[1], &r);
+		assert_own_credentials(&r);
 		close_fds(sv, 2);
 	}
 }
@@ -1183,6 +1271,394 @@ static void ipv6_dontfrag_2_is_einval_for_kernel_refused_by_push(void **state)
 	expect_ranged(AF_INET6, IPPROTO_IPV6, IPV6_DONTFRAG, -1, 0);
 }
 
+/* 5. Evidence: the value rules */
+
+/* A bit outside SOF_TIMESTAMPING_TX_RECORD_MASK, as the socket option's flags mix them. */
+static void so_timestamping_0x12_is_einval_for_kernel_refused_by_push(void **state)
+{
+	static const int types[] = { SO_TIMESTAMPING_OLD, SO_TIMESTAMPING_NEW };
+	unsigned int mixed = TS_TX_SOFTWARE | TS_SOFTWARE, completion = TS_TX_COMPLETION;
+	struct udp u;
+
+	(void)state;
+	udp_open(&u, AF_INET);
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct crafted c;
+		struct received r;
+
+		craft_init(&c);
+		craft_add(&c, SOL_SOCKET, types[i], &mixed, sizeof(mixed));
+		expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, SO_TIMESTAMPING 0x12");
+		expect_push_refused(NULL, 0, cmsgbuf_raw(SOL_SOCKET, types[i], &mixed, sizeof(mixed)), EINVAL);
+		/* the highest bit of the mask (Linux 6.15 on) is taken by both */
+		craft_init(&c);
+		craft_add(&c, SOL_SOCKET, types[i], &completion, sizeof(completion));
+		expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, SOF_TIMESTAMPING_TX_COMPLETION");
+		receive(u.rx, &r);
+		expect_push_taken(cmsgbuf_raw(SOL_SOCKET, types[i], &completion, sizeof(completion)));
+	}
+	udp_close(&u);
+}
+
+static void ip_protocol_0_is_einval_for_kernel_refused_by_push(void **state)
+{
+	(void)state;
+	expect_ranged(AF_INET, IPPROTO_IP, IP_PROTOCOL, 0, 255);
+	expect_ranged(AF_INET, IPPROTO_IP, IP_PROTOCOL, 256, 1);
+}
+
+/* The kernel cuts IP options to 40 bytes, the most an IP header holds: push refuses more. */
+static void ip_retopts_of_44_bytes_are_cut_to_40_by_kernel_refused_by_push(void **state)
+{
+	unsigned char nops[44];
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	memset(nops, IPOPT_NOP, sizeof(nops));
+	udp_open(&u, AF_INET);
+	set_int_opt(u.rx, IPPROTO_IP, IP_RECVOPTS, 1);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IP, IP_RETOPTS, nops, sizeof(nops));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, 44 bytes of IP options");
+	receive(u.rx, &r);
+	assert_int_equal(r.ip_options, 40);
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IP, IP_RETOPTS, nops, 41), EINVAL);
+	expect_push_taken(cmsgbuf_raw(IPPROTO_IP, IP_RETOPTS, nops, 40));
+	udp_close(&u);
+}
+
+static void scm_devmem_dmabuf_of_8_bytes_is_einval_for_kernel_refused_by_push(void **state)
+{
+	unsigned long long id = 1;
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	udp_open(&u, AF_INET);
+	craft_init(&c);
+	craft_add(&c, SOL_SOCKET, SCM_DEVMEM_DMABUF, &id, sizeof(id));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, 8-byte SCM_DEVMEM_DMABUF");
+	expect_push_refused(NULL, 0, cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &id, sizeof(id)), EINVAL);
+	/* a u32 is taken on UDP, which has no use for it */
+	craft_init(&c);
+	craft_add(&c, SOL_SOCKET, SCM_DEVMEM_DMABUF, &id, sizeof(unsigned int));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, 4-byte SCM_DEVMEM_DMABUF");
+	receive(u.rx, &r);
+	expect_push_taken(cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &id, sizeof(unsigned int)));
+	udp_close(&u);
+}
+
+/* The length an option header's hdrlen gives, and the routing header's type. */
+static void ipv6_extension_headers_the_kernel_refuses_are_refused_by_push(void **state)
+{
+	unsigned char opt_hdr[8] = { 0, 1 }, rthdr_type_0[24] = { 0, 2, 0, 1 };
+	struct crafted c;
+	struct udp u;
+
+	(void)state;
+	if (!ipv6_or_say_why_not())
+		return;
+	udp_open(&u, AF_INET6);
+	/* hdrlen 1: 16 bytes, of which 8 are given */
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_HOPOPTS, opt_hdr, sizeof(opt_hdr));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, short IPV6_HOPOPTS");
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, opt_hdr, sizeof(opt_hdr)), EINVAL);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_RTHDR, rthdr_type_0, sizeof(rthdr_type_0));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, routing header of type 0");
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_RTHDR, rthdr_type_0, sizeof(rthdr_type_0)),
+			    EINVAL);
+	/* a second hop-by-hop header: the kernel refuses it as well */
+	opt_hdr[1] = 0;
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_HOPOPTS, opt_hdr, sizeof(opt_hdr));
+	craft_add(&c, IPPROTO_IPV6, IPV6_2292HOPOPTS, opt_hdr, sizeof(opt_hdr));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, two hop-by-hop headers");
+	{
+		struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, opt_hdr, sizeof(opt_hdr));
+
+		expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292HOPOPTS, opt_hdr, sizeof(opt_hdr)),
+				    EINVAL);
+	}
+	udp_close(&u);
+}
+
+/* The 4 version bits of a flow label: the kernel masks them off unseen (IPV6_FLOWINFO_MASK). */
+static void ipv6_flowinfo_version_bits_are_dropped_by_kernel_refused_by_push(void **state)
+{
+	unsigned char version_1[4] = { 0x10, 0, 0, 0 }, short_flow[3] = { 0 };
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, version_1, sizeof(version_1)), EINVAL);
+	expect_push_refused(NULL, 0, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, short_flow, sizeof(short_flow)), EINVAL);
+	if (!ipv6_or_say_why_not())
+		return;
+	udp_open(&u, AF_INET6);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_FLOWINFO, version_1, sizeof(version_1));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_FLOWINFO with version bits");
+	receive(u.rx, &r);
+	assert_int_equal(r.bytes, 1);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_FLOWINFO, short_flow, sizeof(short_flow));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, 3-byte IPV6_FLOWINFO");
+	udp_close(&u);
+}
+
+/* 6. Evidence: unknown types, and what is not refused */
+
+static void unknown_ip_ipv6_and_udp_types_are_einval_for_kernel_refused_by_push(void **state)
+{
+	static const struct { int family, level; } cases[] = {
+		{ AF_INET, IPPROTO_IP }, { AF_INET, SOL_UDP }, { AF_INET6, IPPROTO_IPV6 }, { AF_INET6, SOL_UDP },
+	};
+	int value = 1;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fd_case k;
+		struct crafted c;
+		struct udp u;
+
+		expect_push_refused(NULL, 0, cmsgbuf_raw(cases[i].level, 99, &value, sizeof(value)), EINVAL);
+		if (cases[i].family == AF_INET6 && !ipv6_or_say_why_not())
+			continue;
+		udp_open(&u, cases[i].family);
+		craft_init(&c);
+		craft_int(&c, cases[i].level, 99, value);
+		expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), EINVAL, "kernel, UDP, unknown type");
+		udp_close(&u);
+		/* AF_UNIX skips the level: the message is lost, the fd beside it arrives */
+		fd_case_open(&k);
+		craft_int(&k.c, cases[i].level, 99, value);
+		expect_errno(craft_send(&k.c, k.sv[0], NULL, 0), 0, "kernel, AF_UNIX, unknown type");
+		assert_fd_arrives(k.sv[1], k.file);
+		fd_case_close(&k);
+	}
+}
+
+/* cmsgbuf_unchecked() leaves the judgement to the kernel, which sees the bytes pushed. */
+static void unchecked_messages_reach_the_kernel_as_pushed(void **state)
+{
+	unsigned char space[CMSGBUF_SPACE(2 * CMSGBUF_RAW_SPACE(sizeof(int)))];
+	int tos = 256, ttl = 33;
+	struct cmsgbuf_send b;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	if (!ip_ints_reach_the_kernel())
+		return;
+	udp_open(&u, AF_INET);
+	cmsgbuf_send_init(&b, space, sizeof(space));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(IPPROTO_IP, IP_TOS, &tos, sizeof(tos))));
+	expect_errno(send_built(u.tx, &u.to.sa, u.tolen, &b), EINVAL, "sendmsg, unchecked IP_TOS 256");
+	cmsgbuf_send_clear(&b);
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))));
+	expect_errno(send_built(u.tx, &u.to.sa, u.tolen, &b), 0, "sendmsg, unchecked IP_TTL 33");
+	receive(u.rx, &r);
+	assert_int_equal(r.ip_ttl, ttl);
+	udp_close(&u);
+}
+
+/* 7. Evidence: kinds that set one field of the kernel's send state */
+
+/* Transmit timestamps queued on @fd's error queue: counted and dropped. */
+static size_t count_tx_timestamps(int fd)
+{
+	struct pollfd p = { fd, 0, 0 };
+	size_t n = 0;
+
+	/* each send below timestamps synchronously on loopback; wait for the last */
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	for (;;) {
+		unsigned char control[256];
+		char data[64];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+				     .msg_controllen = sizeof(control) };
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+			expect_errno(errno, EAGAIN, "recvmsg(MSG_ERRQUEUE)");
+			return n;
+		}
+		n++;
+	}
+}
+
+static void so_timestamping_old_then_new_leaves_the_second_for_kernel_refused_by_push(void **state)
+{
+	unsigned int tx = TS_TX_SOFTWARE, none = 0, report = TS_SOFTWARE;
+	struct cmsgbuf_msg first = cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_OLD, &tx, sizeof(tx));
+	struct crafted both, one;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	expect_push_refused(&first, 1, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_NEW, &none, sizeof(none)), EINVAL);
+	udp_open(&u, AF_INET);
+	if (setsockopt(u.tx, SOL_SOCKET, SO_TIMESTAMPING_OLD, &report, sizeof(report)) != 0)
+		fail_msg("SO_TIMESTAMPING: %s", strerror(errno));
+	craft_init(&both);
+	craft_add(&both, SOL_SOCKET, SO_TIMESTAMPING_OLD, &tx, sizeof(tx));
+	craft_add(&both, SOL_SOCKET, SO_TIMESTAMPING_NEW, &none, sizeof(none));
+	craft_init(&one);
+	craft_add(&one, SOL_SOCKET, SO_TIMESTAMPING_OLD, &tx, sizeof(tx));
+	expect_errno(craft_send(&both, u.tx, &u.to.sa, u.tolen), 0, "kernel, SO_TIMESTAMPING_OLD then _NEW");
+	expect_errno(craft_send(&one, u.tx, &u.to.sa, u.tolen), 0, "kernel, SO_TIMESTAMPING_OLD");
+	/* one timestamp, of the second send: the first asked for none, its _NEW winning */
+	assert_int_equal(count_tx_timestamps(u.tx), 1);
+	receive(u.rx, &r);
+	receive(u.rx, &r);
+	udp_close(&u);
+}
+
+static void ipv6_hoplimit_then_2292hoplimit_leaves_the_second_for_kernel_refused_by_push(void **state)
+{
+	int ten = 10;
+	struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPLIMIT, &ten, sizeof(ten));
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292HOPLIMIT, &ten, sizeof(ten)), EINVAL);
+	if (!ipv6_or_say_why_not() || !ip_ints_reach_the_kernel())
+		return;
+	udp_open(&u, AF_INET6);
+	craft_init(&c);
+	craft_int(&c, IPPROTO_IPV6, IPV6_HOPLIMIT, 10);
+	craft_int(&c, IPPROTO_IPV6, IPV6_2292HOPLIMIT, 20);
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_HOPLIMIT then IPV6_2292HOPLIMIT");
+	receive(u.rx, &r);
+	assert_int_equal(r.hoplimit, 20);
+	udp_close(&u);
+}
+
+/* ip_cmsg_send() sets the priority from IP_TOS (rt_tos2priority(0) is 0). */
+static void so_priority_then_ip_tos_leaves_the_tos_priority_for_kernel_refused_by_push(void **state)
+{
+	unsigned int five = 5;
+	int tos = 0;
+	struct cmsgbuf_msg first = cmsgbuf_raw(SOL_SOCKET, SO_PRIORITY, &five, sizeof(five));
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), EINVAL);
+	if (!ip_ints_reach_the_kernel())
+		return;
+	udp_open(&u, AF_INET);
+	set_int_opt(u.rx, SOL_SOCKET, SO_RCVPRIORITY, 1);
+	craft_init(&c);
+	craft_add(&c, SOL_SOCKET, SO_PRIORITY, &five, sizeof(five));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, SO_PRIORITY 5");
+	receive(u.rx, &r);
+	assert_int_equal(r.priority, 5);
+	craft_int(&c, IPPROTO_IP, IP_TOS, tos);
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, SO_PRIORITY 5 then IP_TOS 0");
+	receive(u.rx, &r);
+	assert_int_equal(r.priority, 0);
+	udp_close(&u);
+}
+
+/* The source address of what @r received, as an IPv4 address in host order, or as IPv6's last byte. */
+static unsigned long source_of(const struct received *r)
+{
+	if (r->from.ss_family == AF_INET)
+		return ntohl(((const struct sockaddr_in *)(const void *)&r->from)->sin_addr.s_addr);
+	assert_int_equal(r->from.ss_family, AF_INET6);
+	return ((const struct sockaddr_in6 *)(const void *)&r->from)->sin6_addr.s6_addr[15];
+}
+
+/* An IPv6 socket sending to an IPv4-mapped address: ip_cmsg_send() takes both, for ipc->addr. */
+static void ip_pktinfo_then_ipv6_pktinfo_leave_the_second_for_kernel_refused_by_push(void **state)
+{
+	struct in_pktinfo pi;
+	struct in6_pktinfo pi6;
+	struct sockaddr_in6 to;
+	struct crafted c;
+	struct received r;
+	struct udp u;
+	int tx6;
+
+	(void)state;
+	memset(&pi, 0, sizeof(pi));
+	memset(&pi6, 0, sizeof(pi6));
+	pi.ipi_spec_dst.s_addr = htonl(0x7f000002);
+	pi6.ipi6_addr.s6_addr[10] = pi6.ipi6_addr.s6_addr[11] = 0xff;
+	memcpy(&pi6.ipi6_addr.s6_addr[12], "\x7f\x00\x00\x03", 4);
+	{
+		struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+
+		expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IPV6, IPV6_PKTINFO, &pi6, sizeof(pi6)), EINVAL);
+	}
+	if (!ipv6_or_say_why_not())
+		return;
+	udp_open(&u, AF_INET);
+	tx6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(tx6 >= 0);
+	memset(&to, 0, sizeof(to));
+	to.sin6_family = AF_INET6;
+	to.sin6_port = u.to.v4.sin_port;
+	to.sin6_addr.s6_addr[10] = to.sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&to.sin6_addr.s6_addr[12], &u.to.v4.sin_addr, 4);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
+	expect_errno(craft_send(&c, tx6, (struct sockaddr *)&to, sizeof(to)), 0, "kernel, IP_PKTINFO");
+	receive(u.rx, &r);
+	assert_int_equal(source_of(&r), 0x7f000002);
+	craft_add(&c, IPPROTO_IPV6, IPV6_PKTINFO, &pi6, sizeof(pi6));
+	expect_errno(craft_send(&c, tx6, (struct sockaddr *)&to, sizeof(to)), 0, "kernel, IP_PKTINFO then IPV6_PKTINFO");
+	receive(u.rx, &r);
+	assert_int_equal(source_of(&r), 0x7f000003);
+	assert_int_equal(close(tx6), 0);
+	udp_close(&u);
+}
+
+/* IPV6_FREEBIND lets the sender claim addresses of 2001:db8::/32, which tell the two apart. */
+static void ipv6_pktinfo_then_2292pktinfo_leave_the_second_for_kernel_refused_by_push(void **state)
+{
+	struct in6_pktinfo one, two;
+	struct crafted c;
+	struct received r;
+	struct udp u;
+
+	(void)state;
+	memset(&one, 0, sizeof(one));
+	memcpy(one.ipi6_addr.s6_addr, "\x20\x01\x0d\xb8", 4);
+	two = one;
+	one.ipi6_addr.s6_addr[15] = 1;
+	two.ipi6_addr.s6_addr[15] = 2;
+	{
+		struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IPV6, IPV6_PKTINFO, &one, sizeof(one));
+
+		expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292PKTINFO, &two, sizeof(two)), EINVAL);
+	}
+	if (!ipv6_or_say_why_not())
+		return;
+	udp_open(&u, AF_INET6);
+	set_int_opt(u.tx, IPPROTO_IPV6, IPV6_FREEBIND, 1);
+	craft_init(&c);
+	craft_add(&c, IPPROTO_IPV6, IPV6_PKTINFO, &one, sizeof(one));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_PKTINFO 2001:db8::1");
+	receive(u.rx, &r);
+	assert_int_equal(source_of(&r), 1);
+	craft_add(&c, IPPROTO_IPV6, IPV6_2292PKTINFO, &two, sizeof(two));
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_PKTINFO then IPV6_2292PKTINFO");
+	receive(u.rx, &r);
+	assert_int_equal(source_of(&r), 2);
+	udp_close(&u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1191,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(fds_1_2_253_arrive_as_the_same_files_over_seqpacket),
 		cmocka_unit_test(pushed_credentials_arrive_as_sent),
 		cmocka_unit_test(credentials_and_fds_in_one_buffer_arrive_together),
+		cmocka_unit_test(credentials_reach_only_a_receiver_with_so_passcred),
 		cmocka_unit_test(sendmsg_unix_to_a_bound_path_carries_an_fd),
 		cmocka_unit_test(sendmsg_unix_to_an_abstract_address_carries_an_fd),
 		cmocka_unit_test(sendmsg_v4_over_udp_loopback_sets_tos_and_ttl),
@@ -1216,6 +1693,19 @@ int main(void)
 		cmocka_unit_test(second_ip_tos_overrides_the_first_for_kernel_refused_by_push),
 		cmocka_unit_test(ipv6_hoplimit_minus_2_is_einval_for_kernel_refused_by_push),
 		cmocka_unit_test(ipv6_dontfrag_2_is_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(so_timestamping_0x12_is_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(ip_protocol_0_is_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(ip_retopts_of_44_bytes_are_cut_to_40_by_kernel_refused_by_push),
+		cmocka_unit_test(scm_devmem_dmabuf_of_8_bytes_is_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(ipv6_extension_headers_the_kernel_refuses_are_refused_by_push),
+		cmocka_unit_test(ipv6_flowinfo_version_bits_are_dropped_by_kernel_refused_by_push),
+		cmocka_unit_test(unknown_ip_ipv6_and_udp_types_are_einval_for_kernel_refused_by_push),
+		cmocka_unit_test(unchecked_messages_reach_the_kernel_as_pushed),
+		cmocka_unit_test(so_timestamping_old_then_new_leaves_the_second_for_kernel_refused_by_push),
+		cmocka_unit_test(ipv6_hoplimit_then_2292hoplimit_leaves_the_second_for_kernel_refused_by_push),
+		cmocka_unit_test(so_priority_then_ip_tos_leaves_the_tos_priority_for_kernel_refused_by_push),
+		cmocka_unit_test(ip_pktinfo_then_ipv6_pktinfo_leave_the_second_for_kernel_refused_by_push),
+		cmocka_unit_test(ipv6_pktinfo_then_2292pktinfo_leave_the_second_for_kernel_refused_by_push),
 	};
 
 	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);

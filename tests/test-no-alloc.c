@@ -281,7 +281,7 @@ static void recv_path_allocates_nothing(void **state)
 	} own;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int sv[2], fds[2];
-	size_t yielded = 0;
+	size_t yielded = 0, nfds;
 	unsigned long before;
 
 	(void)state;
@@ -297,16 +297,17 @@ static void recv_path_allocates_nothing(void **state)
 	assert_int_equal(cmsgbuf_recv_flags(&b), 0);
 	while (cmsgbuf_recv_next(&b, &m)) {
 		yielded++;
-		if (cmsgbuf_msg_fds(&m, fds, 2) == 2) {
+		if (cmsgbuf_recv_take_fds(&b, &m, fds, 2) == 2) {
 			close(fds[0]);
 			close(fds[1]);
 		} else {
 			assert_true(cmsgbuf_msg_credentials(&m, &cred));
-			cmsgbuf_msg_close_fds(&m);
 		}
 	}
 	assert_int_equal(yielded, 2);
-	/* Receive again, with the address; clear closes what was not yielded. */
+	assert_true(cmsgbuf_recv_credentials(&b, &cred));
+	assert_true(cmsgbuf_recv_find(&b, SOL_SOCKET, SCM_RIGHTS, &m));
+	/* Receive again, with the address; clear closes what was not taken. */
 	assert_int_equal(cmsgbuf_recvmsg_from(sv[1], (struct sockaddr *)&from, &fromlen, &iov, 1, &b, 0), 1);
 	cmsgbuf_recv_clear(&b);
 	/* Adopt the caller's own receive, yield one message, let clear close the rest. */
@@ -315,8 +316,14 @@ static void recv_path_allocates_nothing(void **state)
 	assert_int_equal(recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC), 1);
 	assert_true(cmsgbuf_recv_adopt(&b, &mh));
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	cmsgbuf_msg_close_fds(&m);
 	cmsgbuf_recv_clear(&b);
+	/* The one-call pair. */
+	fds[0] = STDERR_FILENO;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, 1, me(), 0), 1);
+	nfds = 2;
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &byte, 1, fds, &nfds, 0), 1);
+	assert_int_equal(nfds, 1);
+	close(fds[0]);
 
 	assert_no_allocation(before, "the receive path");
 	close(sv[0]);

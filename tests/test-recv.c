@@ -128,18 +128,30 @@ static void receive(int sock, struct cmsgbuf_recv *b)
 	assert_int_equal(c, one_byte);
 }
 
-/* The next message must be SCM_RIGHTS; returns its fds, now the test's. */
+/* Receives one byte, which must be @want, into @b. */
+static void receive_byte(int sock, struct cmsgbuf_recv *b, char want)
+{
+	char c = 0;
+	struct iovec iov = { &c, 1 };
+
+	if (cmsgbuf_recvmsg(sock, &iov, 1, b, 0) != 1)
+		fail_msg("cmsgbuf_recvmsg: %s", strerror(errno));
+	assert_int_equal(c, want);
+}
+
+/* The next message must be SCM_RIGHTS; takes its fds, now the test's. */
 static size_t next_rights(struct cmsgbuf_recv *b, int *fds, size_t max)
 {
 	struct cmsgbuf_msg m;
-	size_t n;
+	ssize_t n;
 
 	assert_true(cmsgbuf_recv_next(b, &m));
 	assert_int_equal(m.level, SOL_SOCKET);
 	assert_int_equal(m.type, SCM_RIGHTS);
-	n = cmsgbuf_msg_fds(&m, fds, max);
-	assert_true(n <= max);
-	return n;
+	n = cmsgbuf_recv_take_fds(b, &m, fds, max);
+	if (n < 0)
+		fail_msg("cmsgbuf_recv_take_fds: %s", strerror(errno));
+	return (size_t)n;
 }
 
 /* Each of @got was received close-on-exec and is the open file @sent[i]. */
@@ -334,7 +346,7 @@ static void credentials_come_before_rights(int type)
 	assert_false(cmsgbuf_recv_truncated(&b));
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
-	assert_int_equal(cmsgbuf_msg_fds(&m, NULL, 0), 0);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
 	assert_true(cmsgbuf_msg_credentials(&m, &cred));
 	assert_int_equal(cred.pid, getpid());
 	assert_int_equal(cred.uid, getuid());
@@ -652,7 +664,7 @@ static void pidfd_is_handed_out_or_closed(void **state)
 	do
 		assert_true(cmsgbuf_recv_next(&b, &m));
 	while (m.type != SCM_PIDFD);
-	assert_int_equal(cmsgbuf_msg_fds(&m, &pidfd, 1), 1);
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, &pidfd, 1), 1);
 	assert_cloexec(pidfd);
 	cmsgbuf_recv_clear(&b);
 	assert_true(is_open(pidfd));
@@ -688,7 +700,8 @@ static void pidfd_that_could_not_be_installed_counts_as_no_fd(void **state)
 	assert_int_equal(m.len, sizeof(value));
 	memcpy(&value, m.data, sizeof(value));
 	assert_int_equal(value, -EMFILE);
-	assert_int_equal(cmsgbuf_msg_fds(&m, &got, 1), 0);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, &got, 1), 0);
 	assert_int_equal(got, -1);
 	assert_false(cmsgbuf_recv_truncated(&b));
 	cmsgbuf_recv_clear(&b);
@@ -913,7 +926,7 @@ static void unknown_message_is_yielded_as_it_is(void **state)
 static void end_of_walk_zeroes_the_message(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	struct cmsgbuf_msg m = { 1, 2, &m, 3 };
+	struct cmsgbuf_msg m = { 1, 2, &m, 3, true };
 
 	(void)state;
 	assert_false(cmsgbuf_recv_next(&b, &m));
@@ -963,6 +976,7 @@ static void cmsg_len_past_the_end_is_clamped(void **state)
 			cmsgbuf_recv_clear(&b);
 			assert_false(is_open(fds[0]) || is_open(fds[1]));
 		}
+		cmsgbuf_recv_clear(&b);
 	}
 }
 
@@ -1011,9 +1025,9 @@ static void pidfd_message_holding_an_errno_counts_as_no_fd(void **state)
 	memcpy(craft.bytes + CMSG_LEN(0), &err, sizeof(err));
 	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(err)), 0);
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_int_equal(cmsgbuf_msg_fds(&m, &got, 1), 0);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, &got, 1), 0);
 	assert_int_equal(got, 7);
-	cmsgbuf_msg_close_fds(&m);
 	assert_false(cmsgbuf_recv_next(&b, &m));
 	cmsgbuf_recv_clear(&b);
 }
@@ -1031,6 +1045,8 @@ static void six_byte_rights_payload_hands_out_its_whole_fd(void **state)
 	adopt(&b, craft.bytes, CMSG_SPACE(6), 0);
 	assert_int_equal(next_rights(&b, got, 2), 1);
 	assert_int_equal(got[0], fd);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(fd));
 	close(fd);
 }
 
@@ -1067,6 +1083,11 @@ static void credentials_reader_checks_the_length_exactly(void **state)
 		assert_false(cmsgbuf_msg_credentials(&m, &cred));
 		assert_int_equal(errno, EINVAL);
 		assert_int_equal(cred.pid, 7);
+		errno = 0;
+		assert_false(cmsgbuf_recv_credentials(&b, &cred));
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(cred.pid, 7);
+		cmsgbuf_recv_clear(&b);
 	}
 	memset(&craft, 0, sizeof(craft));
 	craft_header(0, CMSG_LEN(sizeof(want)), SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS);
@@ -1075,34 +1096,40 @@ static void credentials_reader_checks_the_length_exactly(void **state)
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	assert_true(cmsgbuf_msg_credentials(&m, &cred));
 	assert_memory_equal(&cred, &want, sizeof(want));
+	memset(&cred, 0, sizeof(cred));
+	assert_true(cmsgbuf_recv_credentials(&b, &cred));
+	assert_memory_equal(&cred, &want, sizeof(want));
 	m.type = SCM_RIGHTS;
 	assert_false(cmsgbuf_msg_credentials(&m, &cred));
 	cmsgbuf_recv_clear(&b);
 }
 
-/* More fds than room: none copied, all still the caller's, closed in one call. */
-static void fds_reader_copies_all_or_none(void **state)
+/* Take part of one: more fds than room: none taken, all still the buffer's, closed by clear. */
+static void taking_into_too_small_an_array_takes_none(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
 	struct cmsgbuf_msg m;
-	int fds[3], got[2] = { -5, -5 };
+	int fds[3], got[2] = { -5, -5 }, before;
 
 	(void)state;
 	memset(&craft, 0, sizeof(craft));
 	for (size_t i = 0; i < 3; i++)
 		fds[i] = installed_fd();
+	before = open_fd_count();
 	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 3);
 	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fds)), 0);
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_int_equal(cmsgbuf_msg_fds(&m, got, 2), 3);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 2), -1);
+	assert_int_equal(errno, ENOSPC);
 	assert_int_equal(got[0], -5);
 	assert_int_equal(got[1], -5);
-	for (size_t i = 0; i < 3; i++)
-		assert_true(is_open(fds[i]));
-	cmsgbuf_msg_close_fds(&m);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 3);
+	assert_fd_count(before, "after a take refused");
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before - 3, "after clear");
 	for (size_t i = 0; i < 3; i++)
 		assert_false(is_open(fds[i]));
-	cmsgbuf_recv_clear(&b);
 }
 
 /* Refused before any iovec is read, and before the held fds are closed. */
@@ -1123,7 +1150,8 @@ static void recvmsg_with_iovcnt_above_int_max_is_emsgsize(void **state)
 	assert_int_equal(errno, EMSGSIZE);
 	assert_true(is_open(fd));
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	cmsgbuf_msg_close_fds(&m);
+	cmsgbuf_recv_clear(&b);
+	assert_false(is_open(fd));
 }
 
 /* Bytes after the last message, too few for a header: the walk ends there. */
@@ -1140,6 +1168,7 @@ static void trailing_partial_header_ends_the_walk(void **state)
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	assert_int_equal(m.level, 0x7777);
 	assert_false(cmsgbuf_recv_next(&b, &m));
+	cmsgbuf_recv_clear(&b);
 }
 
 /* A cmsg_len shorter than a header, first or after a message: the walk ends there. */
@@ -1155,12 +1184,14 @@ static void cmsg_len_below_a_header_ends_the_walk(void **state)
 		craft_header(0, lens[i], SOL_SOCKET, SCM_RIGHTS);
 		adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
 		assert_false(cmsgbuf_recv_next(&b, &m));
+		cmsgbuf_recv_clear(&b);
 		craft_header(0, CMSG_LEN(1), 0x7777, 1);
 		craft_header(CMSG_SPACE(1), lens[i], SOL_SOCKET, SCM_RIGHTS);
 		adopt(&b, craft.bytes, CMSG_SPACE(1) + CMSG_SPACE(sizeof(int)), 0);
 		assert_true(cmsgbuf_recv_next(&b, &m));
 		assert_int_equal(m.level, 0x7777);
 		assert_false(cmsgbuf_recv_next(&b, &m));
+		cmsgbuf_recv_clear(&b);
 	}
 }
 
@@ -1180,7 +1211,8 @@ static void other_levels_carry_no_fds_and_no_credentials(void **state)
 	craft_header(CMSG_SPACE(sizeof(fd)), CMSG_LEN(sizeof(cred)), IPPROTO_IP, CMSGBUF_SCM_CREDENTIALS);
 	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)) + CMSG_SPACE(sizeof(cred)), 0);
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_int_equal(cmsgbuf_msg_fds(&m, got, 1), 0);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 1), 0);
 	assert_int_equal(got[0], -5);
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	errno = 0;
@@ -1205,7 +1237,277 @@ static void negative_fd_in_rights_is_not_closed(void **state)
 	assert_false(is_open(fds[1]));
 }
 
+/* Misaligned control data is refused, and stays the caller's. */
 static void adopt_refuses_misaligned_control_and_changes_nothing(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	struct msghdr mh;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(1, CMSG_LEN(sizeof(fd)), &fd, 1);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_control = craft.bytes + 1;
+	mh.msg_controllen = CMSG_SPACE(sizeof(fd));
+	errno = 0;
+	assert_false(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(errno, EINVAL);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(fd));
+	close(fd);
+}
+
+/* A NULL msg_control is no control data, whatever msg_controllen says. */
+static void adopt_of_null_control_gives_no_message(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	adopt(&b, NULL, sizeof(craft.bytes), 0);
+	assert_false(cmsgbuf_recv_next(&b, &m));
+	/* and it holds nothing: a second adopt is no EBUSY */
+	adopt(&b, NULL, 0, 0);
+	cmsgbuf_recv_clear(&b);
+}
+
+/* Ownership, one test per sequence of calls, over real sockets */
+
+#define OWN_SPACE CMSGBUF_SPACE(CMSGBUF_CREDENTIALS_SPACE + CMSGBUF_RIGHTS_SPACE(3))
+
+/* What the tests below share: a pair, 3 files to send, a receive buffer, the fds open before. */
+struct own {
+	unsigned char space[OWN_SPACE];
+	struct cmsgbuf_recv b;
+	int sv[2], sent[3], before;
+};
+
+static void own_open(struct own *t, int type)
+{
+	pair(type, t->sv);
+	open_files(t->sent, 3);
+	t->before = open_fd_count();
+	cmsgbuf_recv_init(&t->b, t->space, sizeof(t->space));
+}
+
+static void own_close(struct own *t)
+{
+	cmsgbuf_recv_clear(&t->b);
+	assert_fd_count(t->before, "at the end, with every fd taken closed");
+	close_all(t->sent, 3);
+	close_pair(t->sv);
+}
+
+/*
+ * The natural server loop that reads only credentials: the fds of the
+ * message it ignores stay the buffer's, and the next receive closes them
+ * (the issue: 10 open fds became 13, then 16, ...).
+ */
+static void ignoring_a_message_leaks_nothing(void **state)
+{
+	struct cmsgbuf_ucred cred = { 0, 0, 0 };
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_SEQPACKET);
+	set_opt(t.sv[1], SO_PASSCRED);
+	for (int round = 0; round < 3; round++) {
+		send_fds(t.sv[0], t.sent, 3);
+		receive(t.sv[1], &t.b);
+		assert_fd_count(t.before + 3, "after a receive: the buffer owns 3 fds");
+		while (cmsgbuf_recv_next(&t.b, &m))
+			(void)cmsgbuf_msg_credentials(&m, &cred);
+		assert_int_equal(cred.pid, getpid());
+		assert_fd_count(t.before + 3, "after a walk that ignored the rights message");
+	}
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after clear");
+	own_close(&t);
+}
+
+/* Stop after yielding the rights message, without taking: clear closes its fds. */
+static void stopping_at_a_yielded_message_then_clear_closes_its_fds(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after clear");
+	own_close(&t);
+}
+
+/* Taken fds survive every later clear; untaken ones are closed once. */
+static void clearing_twice_closes_nothing_twice(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct own t;
+	int got[2];
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_int_equal(next_rights(&t.b, got, 2), 2);
+	cmsgbuf_recv_clear(&t.b);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 2, "after two clears, the 2 fds taken");
+	assert_received(got, t.sent, 2);
+	close_all(got, 2);
+
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before, "after a clear of 2 fds not taken");
+	/* fds reuse the numbers just closed: a second close would hit these */
+	open_files(got, 2);
+	cmsgbuf_recv_clear(&t.b);
+	assert_true(is_open(got[0]) && is_open(got[1]));
+	close_all(got, 2);
+	own_close(&t);
+}
+
+/* A message yielded and left alone: the next receive closes its fds, not those taken. */
+static void receiving_again_closes_what_was_not_taken(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct own t;
+	int got[3];
+
+	(void)state;
+	own_open(&t, SOCK_SEQPACKET);
+	send_fds(t.sv[0], t.sent, 3);
+	send_fds(t.sv[0], t.sent, 1);
+	send_fds(t.sv[0], NULL, 0);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_fd_count(t.before + 3, "after the first receive, its message yielded");
+	receive(t.sv[1], &t.b);
+	assert_fd_count(t.before + 1, "after a receive again: the 3 fds not taken are closed");
+	assert_int_equal(next_rights(&t.b, got, 3), 1);
+	receive(t.sv[1], &t.b);
+	assert_fd_count(t.before + 1, "after a third receive: the fd taken is open");
+	assert_received(got, t.sent, 1);
+	close_all(got, 1);
+	own_close(&t);
+}
+
+/* A second take of a message takes none; clear leaves the fds of the first alone. */
+static void taking_twice_takes_none_the_second_time(void **state)
+{
+	int got[2], again[2] = { -5, -5 };
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_STREAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 2), 2);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, again, 2), 0);
+	assert_int_equal(again[0], -5);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 2, "after clear, the 2 fds taken once");
+	assert_received(got, t.sent, 2);
+	close_all(got, 2);
+	own_close(&t);
+}
+
+/* A message of a cleared buffer is no longer the buffer's: EINVAL, nothing opened or closed. */
+static void taking_after_clear_is_einval(void **state)
+{
+	int got[2] = { -5, -5 };
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	cmsgbuf_recv_clear(&t.b);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 2), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(got[0], -5);
+	assert_fd_count(t.before, "after clear and a refused take");
+	own_close(&t);
+}
+
+/* recvmsg(2) by the caller, into an aligned control array of its own. */
+static void own_receive(int sock, struct msghdr *mh, void *control, size_t len)
+{
+	static char byte;
+	static struct iovec iov = { &byte, 1 };
+
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_iov = &iov;
+	mh->msg_iovlen = 1;
+	mh->msg_control = control;
+	mh->msg_controllen = len;
+	if (recvmsg(sock, mh, MSG_CMSG_CLOEXEC) != 1)
+		fail_msg("recvmsg: %s", strerror(errno));
+}
+
+/*
+ * The issue's (a): the same msghdr adopted twice after a partial walk. The
+ * second adopt is refused and changes nothing; the fd the caller took stays
+ * open through clear, and adopting the cleared bytes again owns nothing.
+ */
+static void adopting_again_is_ebusy_until_clear(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSGBUF_CREDENTIALS_SPACE + 2 * CMSGBUF_RIGHTS_SPACE(1)];
+	} control;
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	struct msghdr mh;
+	int sv[2], sent[1], got[1], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 1);
+	before = open_fd_count();
+	send_fds(sv[0], sent, 1);
+	own_receive(sv[1], &mh, control.bytes, sizeof(control.bytes));
+	assert_true(cmsgbuf_recv_adopt(&b, &mh));
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
+	assert_int_equal(next_rights(&b, got, 1), 1);
+	errno = 0;
+	assert_false(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(errno, EBUSY);
+	assert_false(cmsgbuf_recv_next(&b, &m));	/* the walk went on as it was */
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before + 1, "after clear: the fd taken");
+	assert_true(cmsgbuf_recv_adopt(&b, &mh));
+	assert_true(cmsgbuf_recv_find(&b, SOL_SOCKET, SCM_RIGHTS, &m));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(got[0]));
+	assert_received(got, sent, 1);
+	close_all(got, 1);
+	assert_fd_count(before, "after closing it");
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* A refused adopt before the walk: the message yielded after it still has its fd closed by clear. */
+static void refused_adopt_then_a_walk_leaves_clear_its_work(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
 	struct cmsgbuf_msg m;
@@ -1217,96 +1519,330 @@ static void adopt_refuses_misaligned_control_and_changes_nothing(void **state)
 	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
 	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
 	memset(&mh, 0, sizeof(mh));
-	mh.msg_control = craft.bytes + 128 + 1;
-	mh.msg_controllen = CMSG_SPACE(0);
-	errno = 0;
+	mh.msg_control = craft.bytes;
+	mh.msg_controllen = CMSG_SPACE(sizeof(fd));
 	assert_false(cmsgbuf_recv_adopt(&b, &mh));
-	assert_int_equal(errno, EINVAL);
-	assert_true(is_open(fd));
+	assert_int_equal(errno, EBUSY);
 	assert_true(cmsgbuf_recv_next(&b, &m));
-	assert_int_equal(m.type, SCM_RIGHTS);
-	cmsgbuf_msg_close_fds(&m);
-	assert_false(is_open(fd));
-}
-
-/*
- * The caller received into the bytes the buffer held: the new fds must not be
- * closed as if they were the old ones.
- */
-static void adopt_over_held_bytes_keeps_the_new_fds(void **state)
-{
-	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	struct cmsgbuf_msg m;
-	int old = installed_fd(), fresh = installed_fd(), got[1];
-
-	(void)state;
-	memset(&craft, 0, sizeof(craft));
-	craft_rights(0, CMSG_LEN(sizeof(int)), &old, 1);
-	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
-	/* what a recvmsg(2) into the same bytes would do */
-	memcpy(craft.bytes + CMSG_LEN(0), &fresh, sizeof(fresh));
-	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
-	assert_true(is_open(fresh));
-	assert_int_equal(next_rights(&b, got, 1), 1);
-	assert_int_equal(got[0], fresh);
 	assert_false(cmsgbuf_recv_next(&b, &m));
-	close(fresh);
-	close(old);
-}
-
-/* Adopting other bytes closes what the buffer still owned. */
-static void adopt_closes_the_previous_undelivered_fds(void **state)
-{
-	union {
-		struct cmsghdr align;
-		unsigned char bytes[CMSG_SPACE(sizeof(int))];
-	} other;
-	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	int fd = installed_fd();
-
-	(void)state;
-	memset(&craft, 0, sizeof(craft));
-	craft_rights(0, CMSG_LEN(sizeof(int)), &fd, 1);
-	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(int)), 0);
-	memset(&other, 0, sizeof(other));
-	adopt(&b, other.bytes, 0, 0);
+	assert_true(is_open(fd));
+	cmsgbuf_recv_clear(&b);
 	assert_false(is_open(fd));
 }
 
-/* Bytes wholly before or wholly after those held: the held fds are closed. */
-static void adopt_of_separate_bytes_closes_the_held_fds(void **state)
-{
-	const size_t half = sizeof(craft.bytes) / 2;
-	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-
-	(void)state;
-	for (int i = 0; i < 2; i++) {
-		size_t held = i ? 0 : half, next = i ? half : 0;
-		int fd = installed_fd();
-
-		memset(&craft, 0, sizeof(craft));
-		craft_rights(held, CMSG_LEN(sizeof(fd)), &fd, 1);
-		adopt(&b, craft.bytes + held, CMSG_SPACE(sizeof(fd)), 0);
-		adopt(&b, craft.bytes + next, CMSG_SPACE(0), 0);
-		assert_false(is_open(fd));
-	}
-	cmsgbuf_recv_clear(&b);
-}
-
-/* A NULL msg_control is no control data, whatever msg_controllen says. */
-static void adopt_of_null_control_empties_the_buffer(void **state)
+/* The same bytes after clear, without a receive between: nothing is owned, nothing closed. */
+static void adopting_cleared_bytes_closes_nothing(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	struct cmsgbuf_msg m;
-	int fd = installed_fd();
+	int fd = installed_fd(), reused;
 
 	(void)state;
 	memset(&craft, 0, sizeof(craft));
 	craft_rights(0, CMSG_LEN(sizeof(fd)), &fd, 1);
 	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
-	adopt(&b, NULL, sizeof(craft.bytes), 0);
+	cmsgbuf_recv_clear(&b);
 	assert_false(is_open(fd));
-	assert_false(cmsgbuf_recv_next(&b, &m));
+	reused = installed_fd();
+	assert_int_equal(reused, fd);	/* the lowest number: the one just closed */
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(reused));
+	close(reused);
+}
+
+#define BATCH 3
+
+/*
+ * The issue's (b), done by the rule: recvmmsg(2) into the same arrays batch
+ * after batch, one receive buffer per message; in each batch the messages
+ * are taken, left alone after a yield, or not walked at all, in turns, and
+ * every buffer is cleared before the next batch. Only the fds taken stay open.
+ */
+static void recvmmsg_batches_into_the_same_arrays(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[BATCH][CMSGBUF_RIGHTS_SPACE(2)];	/* each aligned: CMSG_SPACE() is */
+	} control;
+	char data[BATCH];
+	struct iovec iov[BATCH];
+	struct mmsghdr mm[BATCH];
+	struct cmsgbuf_recv b[BATCH];
+	struct cmsgbuf_msg m;
+	int sv[2], sent[2], got[2 * 2 * BATCH], before;
+	size_t taken = 0;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 2);
+	before = open_fd_count();
+	for (int i = 0; i < BATCH; i++)
+		b[i] = (struct cmsgbuf_recv)CMSGBUF_RECV_EMPTY;
+	for (int batch = 0; batch < 2; batch++) {
+		for (int i = 0; i < BATCH; i++)
+			send_fds(sv[0], sent, 2);
+		memset(mm, 0, sizeof(mm));
+		for (int i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ &data[i], 1 };
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = control.bytes[i];
+			mm[i].msg_hdr.msg_controllen = sizeof(control.bytes[i]);
+		}
+		assert_int_equal(recvmmsg(sv[1], mm, BATCH, MSG_CMSG_CLOEXEC, NULL), BATCH);
+		assert_fd_count(before + (int)taken + 2 * BATCH, "after recvmmsg");
+		for (int i = 0; i < BATCH; i++) {
+			assert_true(cmsgbuf_recv_adopt(&b[i], &mm[i].msg_hdr));
+			switch ((i + batch) % 3) {
+			case 0:	/* taken */
+				assert_int_equal(next_rights(&b[i], got + taken, 2), 2);
+				assert_received(got + taken, sent, 2);
+				taken += 2;
+				break;
+			case 1:	/* yielded and left alone */
+				assert_true(cmsgbuf_recv_next(&b[i], &m));
+				break;
+			default:	/* stopped before the first message */
+				break;
+			}
+		}
+		for (int i = 0; i < BATCH; i++)
+			cmsgbuf_recv_clear(&b[i]);
+		assert_fd_count(before + (int)taken, "after clearing every buffer: the fds taken");
+	}
+	close_all(got, taken);
+	assert_fd_count(before, "at the end");
+	close_all(sent, 2);
+	close_pair(sv);
+}
+
+/*
+ * The rule broken: a batch received into the arrays of a buffer not cleared.
+ * adopt is refused and changes nothing, and, as its documentation says, the
+ * buffer now reads the new bytes as its own: its clear closes the new fds.
+ * (The fds of the first batch were all taken here, so none is lost.)
+ */
+static void recvmmsg_into_bytes_not_cleared_is_ebusy(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSGBUF_RIGHTS_SPACE(1)];
+	} control;
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct msghdr mh;
+	int sv[2], sent[1], got[1], before;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	open_files(sent, 1);
+	before = open_fd_count();
+	send_fds(sv[0], sent, 1);
+	send_fds(sv[0], sent, 1);
+	own_receive(sv[1], &mh, control.bytes, sizeof(control.bytes));
+	assert_true(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(next_rights(&b, got, 1), 1);
+	own_receive(sv[1], &mh, control.bytes, sizeof(control.bytes));
+	assert_fd_count(before + 2, "after the second receive");
+	errno = 0;
+	assert_false(cmsgbuf_recv_adopt(&b, &mh));
+	assert_int_equal(errno, EBUSY);
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before + 1, "after clear: the new fd closed, the one taken open");
+	assert_received(got, sent, 1);
+	close_all(got, 1);
+	close_all(sent, 1);
+	close_pair(sv);
+}
+
+/* find and credentials */
+
+static void find_returns_the_first_of_a_kind_and_leaves_the_walk(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct own t;
+	int got[1] = { -1 };
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	set_opt(t.sv[1], SO_PASSCRED);
+	send_fds(t.sv[0], t.sent, 1);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_find(&t.b, SOL_SOCKET, SCM_RIGHTS, &m));
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 1), 1);
+	assert_received(got, t.sent, 1);
+	errno = 0;
+	assert_false(cmsgbuf_recv_find(&t.b, IPPROTO_IP, IP_TOS, &m));
+	assert_int_equal(errno, ENOENT);
+	assert_null(m.data);
+	/* the walk still starts at the first message, and yields the rights with no fd left */
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(m.type, CMSGBUF_SCM_CREDENTIALS);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(m.type, SCM_RIGHTS);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	cmsgbuf_recv_clear(&t.b);
+	assert_fd_count(t.before + 1, "after clear: the fd taken through find");
+	close_all(got, 1);
+	own_close(&t);
+}
+
+static void credentials_of_a_receive_in_one_call(void **state)
+{
+	unsigned char space[OWN_SPACE];
+	struct cmsgbuf_recv b;
+	struct cmsgbuf_ucred cred = { 7, 7, 7 };
+	int sv[2];
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	send_fds(sv[0], NULL, 0);
+	receive(sv[1], &b);
+	errno = 0;
+	assert_false(cmsgbuf_recv_credentials(&b, &cred));
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(cred.pid, 7);
+	set_opt(sv[1], SO_PASSCRED);
+	send_fds(sv[0], NULL, 0);
+	receive(sv[1], &b);
+	assert_true(cmsgbuf_recv_credentials(&b, &cred));
+	assert_int_equal(cred.pid, getpid());
+	assert_int_equal(cred.uid, getuid());
+	assert_int_equal(cred.gid, getgid());
+	cmsgbuf_recv_clear(&b);
+	close_pair(sv);
+}
+
+/* Descriptors in one call */
+
+static void send_fds_and_recv_fds_pass_fds_and_credentials(int type)
+{
+	struct cmsgbuf_ucred me = { getpid(), getuid(), getgid() }, cred;
+	unsigned char space[OWN_SPACE];
+	struct cmsgbuf_recv b;
+	int sv[2], sent[3], got[3] = { -5, -5, -5 }, before;
+	size_t n = 3;
+	char c = 0;
+
+	pair(type, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 3);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 2, &me, 0), 1);
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), 1);
+	assert_int_equal(c, 'x');
+	assert_int_equal(n, 2);
+	assert_int_equal(got[2], -5);
+	assert_received(got, sent, 2);
+	assert_fd_count(before + 2, "after the one-call receive");
+	close_all(got, 2);
+	/* no fds, credentials only: a receive of none */
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "y", 1, NULL, 0, &me, 0), 1);
+	cmsgbuf_recv_init(&b, space, sizeof(space));
+	receive_byte(sv[1], &b, 'y');
+	assert_true(cmsgbuf_recv_credentials(&b, &cred));
+	assert_int_equal(cred.pid, getpid());
+	cmsgbuf_recv_clear(&b);
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "z", 1, sent, 3, NULL, 0), 1);
+	n = 3;
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), 1);
+	assert_int_equal(n, 3);
+	assert_received(got, sent, 3);
+	close_all(got, 3);
+	assert_fd_count(before, "at the end");
+	close_all(sent, 3);
+	close_pair(sv);
+}
+FOR_EACH_TYPE(send_fds_and_recv_fds_pass_fds_and_credentials)
+
+static void send_fds_refuses_a_negative_fd_and_sends_nothing(void **state)
+{
+	int sv[2], fds[2] = { 0, -1 };
+	char c;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, 2, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, NULL, 1, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(recv(sv[1], &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	close_pair(sv);
+}
+
+/* More fds than room: EMSGSIZE, every fd closed, the caller's array untouched. */
+static void recv_fds_of_more_than_room_is_emsgsize_and_leaves_none_open(void **state)
+{
+	int sv[2], sent[3], got[2] = { -5, -5 }, before;
+	size_t n = 2;
+	char c;
+
+	(void)state;
+	pair(SOCK_SEQPACKET, sv);
+	open_files(sent, 3);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 3, NULL, 0), 1);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(n, 2);
+	assert_int_equal(got[0], -5);
+	assert_int_equal(got[1], -5);
+	assert_fd_count(before, "after a refused receive");
+	close_all(sent, 3);
+	close_pair(sv);
+}
+
+/* Truncated (here: the fd limit reached): ENOBUFS, the fds installed closed. */
+static void recv_fds_truncated_is_enobufs_and_leaves_none_open(void **state)
+{
+	int sv[2], sent[8], got[8] = { -5 }, before;
+	struct limiter lim;
+	size_t n = 8;
+	ssize_t r;
+	char c;
+
+	(void)state;
+	pair(SOCK_STREAM, sv);
+	open_files(sent, 8);
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 8, NULL, 0), 1);
+	before = open_fd_count();
+	lim = limit_lower(2);
+	errno = 0;
+	r = cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0);
+	limit_restore(lim);
+	assert_int_equal(r, -1);
+	assert_int_equal(errno, ENOBUFS);
+	assert_int_equal(got[0], -5);
+	assert_fd_count(before, "after a truncated receive");
+	close_all(sent, 8);
+	close_pair(sv);
+}
+
+/* The pidfd of SO_PASSPIDFD and the credentials are dropped: the pidfd closed. */
+static void recv_fds_closes_a_pidfd(void **state)
+{
+	int sv[2], sent[1], got[1], before;
+	size_t n = 1;
+	char c;
+
+	(void)state;
+	if (!pidfd_pair(sv))
+		return;
+	set_opt(sv[1], SO_PASSCRED);
+	open_files(sent, 1);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 1, NULL, 0), 1);
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), 1);
+	assert_int_equal(n, 1);
+	assert_received(got, sent, 1);
+	assert_fd_count(before + 1, "after the receive: the fd, not the pidfd");
+	close_all(got, 1);
+	close_all(sent, 1);
+	close_pair(sv);
 }
 
 int main(void)
@@ -1339,17 +1875,32 @@ int main(void)
 		cmocka_unit_test(six_byte_rights_payload_hands_out_its_whole_fd),
 		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
 		cmocka_unit_test(credentials_reader_checks_the_length_exactly),
-		cmocka_unit_test(fds_reader_copies_all_or_none),
+		cmocka_unit_test(taking_into_too_small_an_array_takes_none),
 		cmocka_unit_test(recvmsg_with_iovcnt_above_int_max_is_emsgsize),
 		cmocka_unit_test(trailing_partial_header_ends_the_walk),
 		cmocka_unit_test(cmsg_len_below_a_header_ends_the_walk),
 		cmocka_unit_test(other_levels_carry_no_fds_and_no_credentials),
 		cmocka_unit_test(negative_fd_in_rights_is_not_closed),
 		cmocka_unit_test(adopt_refuses_misaligned_control_and_changes_nothing),
-		cmocka_unit_test(adopt_over_held_bytes_keeps_the_new_fds),
-		cmocka_unit_test(adopt_closes_the_previous_undelivered_fds),
-		cmocka_unit_test(adopt_of_separate_bytes_closes_the_held_fds),
-		cmocka_unit_test(adopt_of_null_control_empties_the_buffer),
+		cmocka_unit_test(adopt_of_null_control_gives_no_message),
+		cmocka_unit_test(ignoring_a_message_leaks_nothing),
+		cmocka_unit_test(stopping_at_a_yielded_message_then_clear_closes_its_fds),
+		cmocka_unit_test(clearing_twice_closes_nothing_twice),
+		cmocka_unit_test(receiving_again_closes_what_was_not_taken),
+		cmocka_unit_test(taking_twice_takes_none_the_second_time),
+		cmocka_unit_test(taking_after_clear_is_einval),
+		cmocka_unit_test(adopting_again_is_ebusy_until_clear),
+		cmocka_unit_test(refused_adopt_then_a_walk_leaves_clear_its_work),
+		cmocka_unit_test(adopting_cleared_bytes_closes_nothing),
+		cmocka_unit_test(recvmmsg_batches_into_the_same_arrays),
+		cmocka_unit_test(recvmmsg_into_bytes_not_cleared_is_ebusy),
+		cmocka_unit_test(find_returns_the_first_of_a_kind_and_leaves_the_walk),
+		cmocka_unit_test(credentials_of_a_receive_in_one_call),
+		TYPE_TESTS(send_fds_and_recv_fds_pass_fds_and_credentials),
+		cmocka_unit_test(send_fds_refuses_a_negative_fd_and_sends_nothing),
+		cmocka_unit_test(recv_fds_of_more_than_room_is_emsgsize_and_leaves_none_open),
+		cmocka_unit_test(recv_fds_truncated_is_enobufs_and_leaves_none_open),
+		cmocka_unit_test(recv_fds_closes_a_pidfd),
 	};
 
 	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);

@@ -17,6 +17,22 @@
 #include "cmsgbuf.h"
 #include "helpers.h"
 
+#ifndef SO_TIMESTAMPING_OLD
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TIMESTAMPING_NEW
+#define SO_TIMESTAMPING_NEW 65
+#endif
+#ifndef SCM_DEVMEM_DMABUF
+#define SCM_DEVMEM_DMABUF 79
+#endif
+#ifndef IP_PROTOCOL
+#define IP_PROTOCOL 52
+#endif
+#ifndef IPV6_FLOWINFO
+#define IPV6_FLOWINFO 11
+#endif
+
 /* The space macros are the sums of CMSG_SPACE(), as constant expressions. */
 static_assert(CMSGBUF_RIGHTS_SPACE(1) == CMSG_SPACE(sizeof(int)), "rights(1)");
 static_assert(CMSGBUF_RIGHTS_SPACE(253) == CMSG_SPACE(253 * sizeof(int)), "rights(253)");
@@ -35,6 +51,9 @@ static union {
 } arena;
 
 static const int some_fds[CMSGBUF_MAX_FDS + 1] = { 0 };
+
+/* A level no protocol of Linux uses: its messages are copied as they are. */
+#define OTHER_LEVEL 0x7e57
 static const struct cmsgbuf_ucred me = { 1, 2, 3 };
 
 static struct cmsgbuf_send fresh(size_t size)
@@ -151,10 +170,10 @@ static void null_payload_with_length_is_einval(void **state)
 	struct cmsgbuf_send b = fresh(ARENA);
 
 	(void)state;
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, NULL, 1), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, NULL, 1), EINVAL);
 	assert_refused(&b, cmsgbuf_rights(NULL, 1), EINVAL);
 	/* NULL with length 0 is an empty payload */
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, NULL, 0)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(OTHER_LEVEL, 99, NULL, 0)));
 }
 
 static void payload_above_int_max_is_eoverflow(void **state)
@@ -163,11 +182,11 @@ static void payload_above_int_max_is_eoverflow(void **state)
 
 	(void)state;
 	/* checked before any payload byte is read: the pointer is never followed */
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, (size_t)INT_MAX + 1), EOVERFLOW);
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, SIZE_MAX), EOVERFLOW);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, (size_t)INT_MAX + 1), EOVERFLOW);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, SIZE_MAX), EOVERFLOW);
 	/* an INT_MAX payload still needs a header: the total would pass INT_MAX */
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, INT_MAX), EOVERFLOW);
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, INT_MAX - CMSG_SPACE(0) + 1), EOVERFLOW);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, INT_MAX), EOVERFLOW);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, INT_MAX - CMSG_SPACE(0) + 1), EOVERFLOW);
 }
 
 static void total_above_int_max_is_eoverflow(void **state)
@@ -178,10 +197,10 @@ static void total_above_int_max_is_eoverflow(void **state)
 	(void)state;
 	/* the largest payload whose CMSG_SPACE stays within INT_MAX: not an overflow */
 	assert_int_equal(CMSG_SPACE(fits) <= INT_MAX, 1);
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, fits), ENOSPC);
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, fits), ENOSPC);
 	/* once the buffer holds a message, the same payload would pass INT_MAX */
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, NULL, 0)));
-	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, 99, &me, fits), EOVERFLOW);
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(OTHER_LEVEL, 99, NULL, 0)));
+	assert_refused(&b, cmsgbuf_raw(OTHER_LEVEL, 99, &me, fits), EOVERFLOW);
 }
 
 static void ip_and_udp_rules(void **state)
@@ -219,15 +238,151 @@ static void ip_and_udp_rules(void **state)
 	assert_refused(&b, cmsgbuf_raw(SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg)), EINVAL);
 }
 
-static void unknown_levels_pass_through(void **state)
+static void other_levels_pass_through(void **state)
 {
 	const char payload[5] = "abcd";
 	struct cmsgbuf_send b = fresh(ARENA);
 
 	(void)state;
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, payload, 5)));
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, payload, 5)));
-	assert_int_equal(cmsgbuf_send_controllen(&b), 2 * CMSG_SPACE(5));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(OTHER_LEVEL, 99, payload, 5)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(OTHER_LEVEL, 99, payload, 5)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_TCP, 1, payload, 5)));
+	assert_int_equal(cmsgbuf_send_controllen(&b), 3 * CMSG_SPACE(5));
+}
+
+/* The kernel refuses types it does not know at these four levels: so does push. */
+static void unknown_types_at_socket_ip_ipv6_and_udp_levels_are_einval(void **state)
+{
+	static const int levels[] = { SOL_SOCKET, IPPROTO_IP, IPPROTO_IPV6, SOL_UDP };
+	int v = 1;
+	struct cmsgbuf_send b = fresh(ARENA);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		assert_refused(&b, cmsgbuf_raw(levels[i], 99, &v, sizeof(v)), EINVAL);
+		assert_refused(&b, cmsgbuf_raw(levels[i], INT_MIN, &v, sizeof(v)), EINVAL);
+		assert_refused(&b, cmsgbuf_raw(levels[i], -1, NULL, 0), EINVAL);
+	}
+}
+
+/* The values the kernel refuses, beyond the ranges of ip_and_udp_rules(). */
+static void values_the_kernel_refuses_are_einval(void **state)
+{
+	unsigned int ts_0x12 = 0x12, ts_bit_2 = 1u << 2, ts_tx = 1u << 0 | 1u << 1 | 1u << 8 | 1u << 9 | 1u << 18;
+	int proto0 = 0, proto256 = 256, proto17 = 17;
+	unsigned char opts[41], flow[4] = { 0x10, 0, 0, 1 }, flow_ok[4] = { 0x0f, 0xff, 0xff, 0xff };
+	unsigned char hop_short[8] = { 0, 1 }, hop[16] = { 0, 1 };
+	unsigned char rt0[24] = { 0, 2, 0, 1 }, rt2[24] = { 0, 2, 2, 1 }, rt2_two_left[24] = { 0, 2, 2, 2 };
+	struct cmsgbuf_send b = fresh(ARENA);
+
+	(void)state;
+	memset(opts, 1, sizeof(opts));
+	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts_0x12, 4), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_NEW, &ts_0x12, 4), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_OLD, &ts_bit_2, 4), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, IP_PROTOCOL, &proto0, sizeof(int)), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, IP_PROTOCOL, &proto256, sizeof(int)), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IP, IP_RETOPTS, opts, 41), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, flow, 4), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, flow, 3), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, hop_short, sizeof(hop_short)), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, hop, 1), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_RTHDR, rt0, sizeof(rt0)), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292RTHDR, rt2_two_left, sizeof(rt2_two_left)), EINVAL);
+	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &proto17, 8), EINVAL);
+
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_NEW, &ts_tx, 4)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, IP_PROTOCOL, &proto17, sizeof(int))));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, IP_RETOPTS, opts, 40)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_FLOWINFO, flow_ok, 4)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, hop, sizeof(hop))));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_RTHDR, rt2, sizeof(rt2))));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &proto17, 4)));
+}
+
+/* A payload that the kind (@level, @type) takes, alone in a buffer. */
+static struct cmsgbuf_msg taken(int level, int type)
+{
+	static const unsigned char zeros[sizeof(struct in6_pktinfo)], one[sizeof(int)] = { 1 };
+	static const unsigned char opt_hdr[8], rthdr_type_2[24] = { 0, 2, 2, 1 };
+
+	if (level == IPPROTO_IP && type == IP_PKTINFO)
+		return cmsgbuf_raw(level, type, zeros, sizeof(struct in_pktinfo));
+	if (level == IPPROTO_IPV6 && (type == IPV6_PKTINFO || type == IPV6_2292PKTINFO))
+		return cmsgbuf_raw(level, type, zeros, sizeof(struct in6_pktinfo));
+	if (level == IPPROTO_IPV6 && (type == IPV6_HOPOPTS || type == IPV6_2292HOPOPTS ||
+				      type == IPV6_DSTOPTS || type == IPV6_2292DSTOPTS))
+		return cmsgbuf_raw(level, type, opt_hdr, sizeof(opt_hdr));
+	if (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == IPV6_2292RTHDR))
+		return cmsgbuf_raw(level, type, rthdr_type_2, sizeof(rthdr_type_2));
+	return cmsgbuf_raw(level, type, one, sizeof(one));
+}
+
+/* Two kinds that set one field of the kernel's send state: the second is refused. */
+static void kinds_that_set_one_kernel_field_are_refused_together(void **state)
+{
+	static const struct { int level1, type1, level2, type2; } pairs[] = {
+		{ SOL_SOCKET, SO_TIMESTAMPING_OLD, SOL_SOCKET, SO_TIMESTAMPING_NEW },
+		{ IPPROTO_IPV6, IPV6_HOPLIMIT, IPPROTO_IPV6, IPV6_2292HOPLIMIT },
+		{ SOL_SOCKET, SO_PRIORITY, IPPROTO_IP, IP_TOS },
+		{ IPPROTO_IPV6, IPV6_PKTINFO, IPPROTO_IPV6, IPV6_2292PKTINFO },
+		{ IPPROTO_IP, IP_PKTINFO, IPPROTO_IPV6, IPV6_PKTINFO },
+		{ IPPROTO_IP, IP_PKTINFO, IPPROTO_IPV6, IPV6_2292PKTINFO },
+		{ IPPROTO_IPV6, IPV6_HOPOPTS, IPPROTO_IPV6, IPV6_2292HOPOPTS },
+		{ IPPROTO_IPV6, IPV6_DSTOPTS, IPPROTO_IPV6, IPV6_2292DSTOPTS },
+		{ IPPROTO_IPV6, IPV6_RTHDR, IPPROTO_IPV6, IPV6_2292RTHDR },
+	};
+	struct cmsgbuf_send b = fresh(ARENA);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct cmsgbuf_msg one = taken(pairs[i].level1, pairs[i].type1);
+		struct cmsgbuf_msg other = taken(pairs[i].level2, pairs[i].type2);
+
+		/* each is taken alone, and refused after the other, in either order */
+		cmsgbuf_send_clear(&b);
+		assert_true(cmsgbuf_send_push(&b, other));
+		assert_refused(&b, one, EINVAL);
+		cmsgbuf_send_clear(&b);
+		assert_true(cmsgbuf_send_push(&b, one));
+		assert_refused(&b, other, EINVAL);
+		assert_refused(&b, one, EINVAL);
+	}
+}
+
+/* cmsgbuf_unchecked(): the structural checks, and none of the kernel's rules. */
+static void unchecked_messages_get_only_the_structural_checks(void **state)
+{
+	unsigned int dmabuf = 5, ts_new_bit = 1u << 30;
+	int tos = 256, fds[2] = { -1, 3 };
+	struct cmsgbuf_send b = fresh(CMSG_SPACE(4) * 3 + CMSG_SPACE(0));
+	struct cmsgbuf_msg batch[2];
+
+	(void)state;
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(SOL_SOCKET, 0x7ead, &dmabuf, sizeof(dmabuf))));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(SOL_SOCKET, SO_TIMESTAMPING_NEW, &ts_new_bit, 4)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(IPPROTO_IP, IP_TOS, &tos, sizeof(tos))));
+	/* a checked message that would override an unchecked one is refused */
+	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SO_PRIORITY, &dmabuf, 4), EINVAL);
+	assert_refused(&b, cmsgbuf_unchecked(IPPROTO_IP, 99, NULL, 1), EINVAL);
+	assert_refused(&b, cmsgbuf_unchecked(IPPROTO_IP, 99, &tos, (size_t)INT_MAX + 1), EOVERFLOW);
+	assert_refused(&b, cmsgbuf_unchecked(IPPROTO_IP, 99, &tos, 1), ENOSPC);
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(IPPROTO_IP, 99, NULL, 0)));
+	assert_int_equal(cmsgbuf_check(cmsgbuf_send_control(&b), cmsgbuf_send_controllen(&b)), CMSGBUF_WELL_FORMED);
+	/* unchecked fds count towards CMSGBUF_MAX_FDS; the batch is all or nothing */
+	b = fresh(ARENA);
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(SOL_SOCKET, SCM_RIGHTS, some_fds, 250 * sizeof(int))));
+	batch[0] = cmsgbuf_unchecked(SOL_SOCKET, SCM_RIGHTS, fds, sizeof(fds));
+	batch[1] = cmsgbuf_rights(some_fds, 2);
+	errno = 0;
+	assert_false(cmsgbuf_send_extend(&b, batch, 2));
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(cmsgbuf_send_controllen(&b), CMSG_SPACE(250 * sizeof(int)));
+	assert_refused(&b, cmsgbuf_rights(some_fds, 4), EINVAL);
+	assert_true(cmsgbuf_send_extend(&b, batch, 1));
+	assert_refused(&b, cmsgbuf_rights(some_fds, 2), EINVAL);
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_rights(some_fds, 1)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_unchecked(SOL_SOCKET, SCM_RIGHTS, some_fds, 2)));
 }
 
 static void full_buffer_is_enospc(void **state)
@@ -261,13 +416,13 @@ static void push_lays_out_header_payload_and_zero_padding(void **state)
 	struct cmsghdr h;
 
 	(void)state;
-	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, payload, 3)));
+	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(OTHER_LEVEL, 99, payload, 3)));
 	p = cmsgbuf_send_control(&b);
 	assert_ptr_equal(p, arena.bytes);
 	assert_int_equal(cmsgbuf_send_controllen(&b), CMSG_SPACE(3));
 	memcpy(&h, p, sizeof(h));
 	assert_int_equal(h.cmsg_len, CMSG_LEN(3));
-	assert_int_equal(h.cmsg_level, IPPROTO_IP);
+	assert_int_equal(h.cmsg_level, OTHER_LEVEL);
 	assert_int_equal(h.cmsg_type, 99);
 	assert_memory_equal(p + CMSG_LEN(0), payload, 3);
 	for (size_t i = CMSG_LEN(3); i < CMSG_SPACE(3); i++)
@@ -460,7 +615,11 @@ int main(void)
 		cmocka_unit_test(payload_above_int_max_is_eoverflow),
 		cmocka_unit_test(total_above_int_max_is_eoverflow),
 		cmocka_unit_test(ip_and_udp_rules),
-		cmocka_unit_test(unknown_levels_pass_through),
+		cmocka_unit_test(other_levels_pass_through),
+		cmocka_unit_test(unknown_types_at_socket_ip_ipv6_and_udp_levels_are_einval),
+		cmocka_unit_test(values_the_kernel_refuses_are_einval),
+		cmocka_unit_test(kinds_that_set_one_kernel_field_are_refused_together),
+		cmocka_unit_test(unchecked_messages_get_only_the_structural_checks),
 		cmocka_unit_test(full_buffer_is_enospc),
 		cmocka_unit_test(invalid_in_full_buffer_is_einval),
 		cmocka_unit_test(push_lays_out_header_payload_and_zero_padding),

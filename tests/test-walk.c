@@ -136,9 +136,9 @@ static void walker_agrees_with_libc_on_pushed_buffers(void **state)
 
 			memset(&buf, 0xa5, sizeof(buf));
 			cmsgbuf_send_init(&b, buf.bytes, sizeof(buf.bytes));
-			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 99, payload, first)));
-			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 98, payload, second)));
-			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(IPPROTO_IP, 97, payload, 0)));
+			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 99, payload, first)));
+			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 98, payload, second)));
+			assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(0x7e57, 97, payload, 0)));
 			memset(&mh, 0, sizeof(mh));
 			mh.msg_control = cmsgbuf_send_control(&b);
 			mh.msg_controllen = cmsgbuf_send_controllen(&b);

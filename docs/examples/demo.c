@@ -41,7 +41,7 @@ static void send_gifts(int sock, int file, int pipe_w)
 	       (int)me.pid, file, pipe_w, cmsgbuf_send_controllen(&b));
 }
 
-/* The child's half: receive, take the fds and credentials, use them. */
+/* The child's half: receive, read the credentials, take the fds, use them. */
 static int receive_gifts(int sock)
 {
 	unsigned char space[CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE)];
@@ -56,20 +56,19 @@ static int receive_gifts(int sock)
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
 		die("cmsgbuf_recvmsg");
-	while (!cmsgbuf_recv_truncated(&b) && cmsgbuf_recv_next(&b, &m)) {
-		/* the credentials come first: the receiver asked for them */
-		if (cmsgbuf_msg_credentials(&m, &cred))
-			continue;
-		/* a yielded fd is ours: keep the two we expect, close any other */
-		if (fds[0] >= 0 || cmsgbuf_msg_fds(&m, fds, 2) != 2)
-			cmsgbuf_msg_close_fds(&m);
-	}
-	if (cmsgbuf_recv_truncated(&b) || fds[0] < 0) {
-		fprintf(stderr, "child: expected 2 fds%s\n", cmsgbuf_recv_truncated(&b) ? " (truncated)" : "");
+	/*
+	 * The buffer owns every fd received until we take one; reading a
+	 * message takes nothing. So whatever we return, the clear closes
+	 * what we did not take: an extra fd, or all of them on error.
+	 */
+	if (cmsgbuf_recv_truncated(&b) || !cmsgbuf_recv_credentials(&b, &cred) ||
+	    !cmsgbuf_recv_find(&b, SOL_SOCKET, SCM_RIGHTS, &m) || cmsgbuf_recv_take_fds(&b, &m, fds, 2) != 2) {
+		fprintf(stderr, "child: expected credentials and 2 fds%s\n",
+			cmsgbuf_recv_truncated(&b) ? " (truncated)" : "");
 		cmsgbuf_recv_clear(&b);
 		return 1;
 	}
-	cmsgbuf_recv_clear(&b);	/* closes whatever was not yielded: nothing here */
+	cmsgbuf_recv_clear(&b);	/* closes every fd not taken: none here */
 	n = pread(fds[0], text, sizeof(text) - 1, 0);
 	if (n < 0)
 		die("child: pread");

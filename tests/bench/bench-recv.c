@@ -1,18 +1,24 @@
 /*
- * bench-recv: draining the control data of one receive, with a struct
- * cmsgbuf_recv (cmsgbuf_recv_adopt(), cmsgbuf_recv_next() until it says no
- * more, cmsgbuf_recv_clear() as its documentation asks) and with the libc's
- * CMSG_FIRSTHDR()/CMSG_NXTHDR() walk. No socket is involved: the control
- * bytes are laid out as the kernel lays them out, once, and both sides read
- * them with the same length checks and the same copies.
+ * bench-recv: reading the control data of one receive, with a struct
+ * cmsgbuf_recv (cmsgbuf_recv_adopt(), then cmsgbuf_recv_next() until it says
+ * no more, or one cmsgbuf_recv_credentials(), and cmsgbuf_recv_clear() as
+ * its documentation asks) and with the libc's CMSG_FIRSTHDR()/CMSG_NXTHDR()
+ * walk. No socket is involved: the control bytes are laid out as the kernel
+ * lays them out, once, and both sides read them with the same length checks
+ * and the same copies.
  *
  *  - drain_udp_4: what a UDP server with IP_PKTINFO, IP_RECVTTL, IP_RECVTOS
  *    and SO_TIMESTAMPNS receives; no descriptor.
  *  - drain_unix_fd: credentials and one descriptor, which the reader takes
- *    and closes. The descriptor is real: before each call, prep dup()s one
- *    and writes its number where the kernel would have, so the dup() is in
- *    the timing of both sides (and outside callgrind's count); the close()
- *    is in both.
+ *    (cmsgbuf_recv_take_fds()) and closes. The descriptor is real: before
+ *    each call, prep dup()s one and writes its number where the kernel would
+ *    have, so the dup() is in the timing of both sides (and outside
+ *    callgrind's count); the close() is in both.
+ *  - find_credentials: the credentials of the receive above, without the
+ *    descriptor: cmsgbuf_recv_credentials() against the loop that finds the
+ *    message (systemd's CMSG_FIND_DATA()). The reader takes no descriptor,
+ *    so both sides close it: the hand side as systemd's cmsg_close_all()
+ *    does, the cmsgbuf side by its clear.
  */
 
 #include <stdalign.h>
@@ -113,8 +119,8 @@ static BENCH_NOINLINE void bench_op_drain_unix_fd_cmsgbuf(void *p)
 	if (!cmsgbuf_recv_adopt(&c->b, &c->unix_mh))
 		bench_fail("adopt");
 	while (cmsgbuf_recv_next(&c->b, &m)) {
-		if (cmsgbuf_msg_fds(&m, &s.fd, 1) != 1)
-			cmsgbuf_msg_close_fds(&m);
+		/* 1 for the rights, 0 for the credentials; any more stay the buffer's */
+		(void)cmsgbuf_recv_take_fds(&c->b, &m, &s.fd, 1);
 		(void)cmsgbuf_msg_credentials(&m, &s.cred);
 	}
 	cmsgbuf_recv_clear(&c->b);
@@ -143,9 +149,50 @@ static BENCH_NOINLINE void bench_op_drain_unix_fd_hand(void *p)
 	bench_escape(&c->unix_seen);
 }
 
+static BENCH_NOINLINE void bench_op_find_credentials_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	struct unix_seen s = { { 0, 0, 0 }, -1 };
+
+	if (!cmsgbuf_recv_adopt(&c->b, &c->unix_mh))
+		bench_fail("adopt");
+	if (!cmsgbuf_recv_credentials(&c->b, &s.cred))
+		bench_fail("no credentials");
+	cmsgbuf_recv_clear(&c->b);
+	c->unix_seen = s;
+	bench_escape(&c->unix_seen);
+}
+
+static BENCH_NOINLINE void bench_op_find_credentials_hand(void *p)
+{
+	struct ctx *c = p;
+	struct unix_seen s = { { 0, 0, 0 }, -1 };
+	struct cmsghdr *h;
+
+	for (h = CMSG_FIRSTHDR(&c->unix_mh); h; h = CMSG_NXTHDR(&c->unix_mh, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_CREDENTIALS &&
+		    h->cmsg_len == CMSG_LEN(sizeof(s.cred)))
+			break;
+	if (!h)
+		bench_fail("no credentials");
+	memcpy(&s.cred, CMSG_DATA(h), sizeof(s.cred));
+	/* what the reader does not take, it closes */
+	for (h = CMSG_FIRSTHDR(&c->unix_mh); h; h = CMSG_NXTHDR(&c->unix_mh, h))
+		if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <= h->cmsg_len; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(fd));
+				close(fd);
+			}
+	c->unix_seen = s;
+	bench_escape(&c->unix_seen);
+}
+
 static const struct bench_op ops[] = {
 	BENCH_OP(drain_udp_4, 1, NULL, false),
 	BENCH_OP(drain_unix_fd, 1, dup_one, false),
+	BENCH_OP(find_credentials, 1, dup_one, false),
 };
 
 static struct cmsghdr *put(struct msghdr *mh, struct cmsghdr *h, int level, int type,
@@ -199,6 +246,11 @@ int main(int argc, char **argv)
 		ops[1].run[side](&c);
 		if (c.unix_seen.fd != fd || c.unix_seen.cred.gid != 3 || close(fd) == 0)
 			bench_fail("drain_unix_fd: the descriptor was not taken and closed");
+		dup_one(&c);
+		memcpy(&fd, c.fd_slot, sizeof(fd));
+		ops[2].run[side](&c);
+		if (c.unix_seen.cred.gid != 3 || close(fd) == 0)
+			bench_fail("find_credentials: the credentials not read, or the descriptor left open");
 	}
 	return bench_main(argc, argv, ops, sizeof(ops) / sizeof(ops[0]), &c);
 }
