@@ -23,6 +23,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * For a target's checking code, whose branches tell the engine nothing about
+ * the library: no coverage callbacks there, which cost more than the checks
+ * (clang 13 on; elsewhere a no-op).
+ */
+#if defined(__clang__) && __clang_major__ >= 13
+#define FUZZ_NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define FUZZ_NO_COVERAGE
+#endif
+
 struct fuzz_input {
 	const uint8_t *p;
 	size_t left;
@@ -33,15 +44,27 @@ static inline bool fuzz_done(const struct fuzz_input *in)
 	return in->left == 0;
 }
 
-/* Copies up to @n bytes to @dst and zero-fills what the input lacks. */
-static inline void fuzz_take(struct fuzz_input *in, void *dst, size_t n)
+/*
+ * Copies up to @n bytes to @dst and zero-fills what the input lacks. The
+ * common case first, where @n is a constant once inlined: a plain load, not
+ * a call to the sanitizer's memcpy().
+ */
+static inline FUZZ_NO_COVERAGE void fuzz_take(struct fuzz_input *in, void *dst, size_t n)
 {
-	size_t k = n < in->left ? n : in->left;
+	size_t k = in->left;
 
-	memcpy(dst, in->p, k);
+	if (n <= k) {
+		if (n)
+			memcpy(dst, in->p, n);
+		in->p += n;
+		in->left -= n;
+		return;
+	}
+	if (k)
+		memcpy(dst, in->p, k);
 	memset((unsigned char *)dst + k, 0, n - k);
 	in->p += k;
-	in->left -= k;
+	in->left = 0;
 }
 
 static inline uint8_t fuzz_u8(struct fuzz_input *in)

@@ -71,6 +71,22 @@ def raw_body(kind, payload=b"", null_len=None, huge=None, null=False, unchecked=
     return head + u8(0 | made) + u16(len(payload)) + payload
 
 
+def u64(v):
+    return struct.pack("<Q", v & 0xFFFFFFFFFFFFFFFF)
+
+
+def typed_body(kind, value=0, block=b"", held_len=None):
+    """A value constructor's message (bit 3 of the mode): kind a NAMED entry or (level, type);
+    value the u64 the constructor takes the low bytes of; block the packet-info struct;
+    held_len: for a kind without a constructor, a message filled in by hand holding that many bytes."""
+    head = u8(NAMED.index(kind)) if isinstance(kind, str) else u8(0xFF) + i32(kind[0]) + i32(kind[1])
+    return head + u8(8) + u64(value) + block + (u8(held_len) if held_len is not None else b"")
+
+
+def typed(kind, value=0, block=b"", **kw):
+    return u8(RAW) + typed_body(kind, value, block, **kw)
+
+
 def rights(fds):
     return u8(RIGHTS) + rights_body(fds)
 
@@ -226,6 +242,27 @@ def send_ops_seeds():
     s["ipv6-header-rules-on-huge-lengths"] = (big + raw("IPV6_HOPOPTS", huge="BIGGEST_FIT") + raw("IPV6_RTHDR", huge="BIGGEST_FIT")
                                               + raw("IPV6_FLOWINFO", huge="BIGGEST_FIT") + raw("IPV6_DSTOPTS", huge="INT_MAX"))
     s["refuse-rights-before-nospace"] = big + raw("SCM_RIGHTS", huge="BIGGEST_FIT") + raw("IP_TTL", huge="BIGGEST_FIT")
+    # the value constructors (bit 3 of RAW's mode): each kind with a value the kernel takes,
+    # one it refuses, and twice
+    for kind, good, bad in [("UDP_SEGMENT", 1200, None), ("IP_TOS", 0xB9, 256), ("IPV6_TCLASS", 255, -2),
+                            ("IP_TTL", 64, 0), ("IPV6_HOPLIMIT", -1, 256), ("IPV6_DONTFRAG", 1, 2),
+                            ("SCM_TXTIME", 0x0123456789ABCDEF, None), ("SO_MARK", 0xDEADBEEF, None),
+                            ("SO_PRIORITY", 7, None), ("SO_TIMESTAMPING_OLD", 2, 0x12), ("SCM_TS_OPT_ID", 77, None)]:
+        name = "ctor-" + kind.lower().replace("_", "-")
+        s[name] = big + typed(kind, good) + clear() + typed(kind, good) + typed(kind, good)
+        if bad is not None:
+            s["refuse-" + name] = big + typed(kind, bad) + typed(kind, good)
+    s["ctor-ip-pktinfo"] = big + typed("IP_PKTINFO", block=bytes(range(12))) + typed("IPV6_PKTINFO", block=bytes(20))
+    s["ctor-ipv6-pktinfo"] = big + typed("IPV6_PKTINFO", block=bytes(range(20))) + clear() + typed("IP_PKTINFO", block=bytes(12))
+    s["ctor-field-pairs"] = (big + typed("IP_TOS", 0) + typed("SO_PRIORITY", 1) + clear() + typed("SO_PRIORITY", 1)
+                             + typed("IP_TOS", 0) + typed("IP_TTL", 9) + raw("IP_TTL", i32(9)))
+    s["ctor-extend-all"] = big + extend(*[(2, typed_body(k, v)) for k, v in [
+        ("UDP_SEGMENT", 1400), ("IP_TOS", 1), ("IP_TTL", 2), ("IPV6_TCLASS", 3), ("IPV6_HOPLIMIT", 4),
+        ("IPV6_DONTFRAG", 0), ("SCM_TXTIME", 5), ("SO_MARK", 6)]])
+    s["ctor-nospace"] = init(16) + typed("UDP_SEGMENT", 1) + init(24) + typed("SCM_TXTIME", 1) + typed("IP_TTL", 1)
+    s["held-by-hand"] = (big + typed((12345, 1), 0x0807060504030201, held_len=8) + typed((12345, 2), 1, held_len=0)
+                         + typed("IP_TTL", 64, held_len=4) + typed((12345, 3), 1, held_len=9)
+                         + typed((12345, 4), 1, held_len=15))
     # extend and clear
     s["extend-three"] = big + extend((0, rights_body([1, 2])), (1, creds_body()), (2, raw_body("IP_TOS", b"\x01")))
     s["extend-none"] = big + extend() + rights([1]) + extend()
@@ -250,6 +287,11 @@ def msg(payload, level=1, type_=1):
     return hdr(16 + len(payload), level, type_) + payload + b"\0" * pad
 
 
+def edit(step, where, value):
+    """After the walk returned header `step`, `value` over the 4 bytes `where` from it."""
+    return u8(step) + struct.pack("<b", where) + u32(value)
+
+
 def walker_seeds():
     one = msg(u32(3))
     creds_msg = msg(creds_body(5, 6, 7), 1, 2)
@@ -262,7 +304,13 @@ def walker_seeds():
     s["misaligned"] = b"".join([u8(1) + one])
     s["misaligned-4"] = u8(4) + one
     s["misaligned-15"] = u8(15) + one
-    s["aligned-16"] = u8(16) + one
+    # edits in the middle of the walk: u8(16 * number of edits + skip), the edits, the bytes
+    s["edit-len-past-end"] = u8(0x10) + edit(0, 0, 1000) + one + one
+    s["edit-len-zero"] = u8(0x10) + edit(0, 0, 0) + one + one
+    s["edit-len-one-past"] = u8(0x10) + edit(1, 0, 49) + one + one + one
+    s["edit-len-high-half"] = u8(0x10) + edit(0, 4, 0xFFFFFFFF) + one + one
+    s["edit-next-header"] = u8(0x10) + edit(0, 24, 1000) + one + one
+    s["edit-len-grows"] = u8(0x20) + edit(0, 0, 40) + edit(1, 0, 24) + one + one + one
     s["len-zero"] = u8(0) + hdr(0) + b"\0" * 8
     s["len-15"] = u8(0) + one + hdr(15)
     s["len-size-max"] = u8(0) + hdr(2**64 - 1) + b"\0" * 16
@@ -317,18 +365,23 @@ def kernel_seeds():
 CTRUNC = 0x80
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS, SCM_PIDFD = 1, 1, 2, 4
 # the calls of run() in recv_parse_fuzzer.c, each with a 5-bit argument
-NEXT, TAKE, CLEAR, ADOPT, FIND, CREDS, NFDS, DRAIN = range(8)
+R_NEXT, R_TAKE, R_CLEAR, R_ADOPT, R_FIND, R_CREDS, R_NFDS, R_READ = range(8)
 
 
 def op(call, arg=0):
     return u8(call | arg << 3)
 
 
+# next with bit 0 of its argument: the walk to its end and a step past
+DRAIN = op(R_NEXT, 1)
+
+
 # take's argument: the array holds the fds the buffer owns, plus arg % 5 - 2
-TAKE_EXACT, TAKE_ONE_SHORT, TAKE_ONE_MORE = op(TAKE, 2), op(TAKE, 1), op(TAKE, 3)
+TAKE_EXACT, TAKE_ONE_SHORT, TAKE_ONE_MORE = op(R_TAKE, 2), op(R_TAKE, 1), op(R_TAKE, 3)
 
 
 def recv(script, control, flags=0):
+    assert len(script) < 128, "a script of 127 calls at the most"
     return u8(len(script) | flags) + script + control
 
 
@@ -336,41 +389,125 @@ def recv_parse_seeds():
     fds = lambda n: b"".join(u32(0) for _ in range(n))  # the fuzzer plants its own
     creds_msg = msg(creds_body(5, 6, 7), SOL_SOCKET, SCM_CREDENTIALS)
     creds_rights = creds_msg + msg(fds(3), SOL_SOCKET, SCM_RIGHTS)
-    take_all = op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT + op(NEXT) + TAKE_EXACT
+    take_all = op(R_NEXT) + TAKE_EXACT + op(R_NEXT) + TAKE_EXACT + op(R_NEXT) + TAKE_EXACT
     s = {}
-    s["empty"] = recv(op(DRAIN), b"")
-    s["rights-1-taken"] = recv(op(NEXT) + TAKE_EXACT, msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
-    s["rights-1-ignored"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
-    s["creds-then-rights-taken"] = recv(take_all + op(CREDS), creds_rights)
-    s["take-one-short-takes-none"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_SHORT + op(NFDS), creds_rights)
-    s["take-one-more"] = recv(op(NEXT) + op(NEXT) + TAKE_ONE_MORE + op(NFDS), creds_rights)
-    s["take-twice"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + TAKE_EXACT + op(NFDS), creds_rights)
-    s["stop-after-1"] = recv(op(NEXT), creds_rights)
-    s["clear-twice"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + op(CLEAR), creds_rights)
-    s["take-after-clear"] = recv(op(NEXT) + op(NEXT) + op(CLEAR) + TAKE_EXACT, creds_rights)
-    s["adopt-again-busy"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(ADOPT) + op(DRAIN), creds_rights)
-    s["adopt-busy-then-walk-cut-last"] = recv(op(ADOPT) + op(NEXT), hdr(2**48, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\0")
-    s["adopt-cleared-bytes"] = recv(op(NEXT) + op(NEXT) + TAKE_EXACT + op(CLEAR) + op(ADOPT) + op(DRAIN)
-                                    + op(NFDS), creds_rights)
-    s["receive-again"] = recv(op(NEXT) + op(CLEAR) + op(ADOPT, 1) + op(NEXT) + op(NEXT) + TAKE_EXACT, creds_rights)
-    s["find-rights-then-take"] = recv(op(FIND, 1) + TAKE_EXACT + op(DRAIN), creds_rights)
-    s["find-absent"] = recv(op(FIND, 16 | 3), creds_rights)
-    s["creds-wrong-length"] = recv(op(CREDS), msg(b"\0" * 8, SOL_SOCKET, SCM_CREDENTIALS))
-    s["creds-rights-pidfd"] = recv(op(DRAIN) + op(FIND, 2) + TAKE_EXACT,
+    s["empty"] = recv(DRAIN, b"")
+    s["rights-1-taken"] = recv(op(R_NEXT) + TAKE_EXACT, msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["rights-1-ignored"] = recv(DRAIN, msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
+    s["creds-then-rights-taken"] = recv(take_all + op(R_CREDS), creds_rights)
+    s["take-one-short-takes-none"] = recv(op(R_NEXT) + op(R_NEXT) + TAKE_ONE_SHORT + op(R_NFDS), creds_rights)
+    s["take-one-more"] = recv(op(R_NEXT) + op(R_NEXT) + TAKE_ONE_MORE + op(R_NFDS), creds_rights)
+    s["take-twice"] = recv(op(R_NEXT) + op(R_NEXT) + TAKE_EXACT + TAKE_EXACT + op(R_NFDS), creds_rights)
+    s["stop-after-1"] = recv(op(R_NEXT), creds_rights)
+    s["clear-twice"] = recv(op(R_NEXT) + op(R_NEXT) + op(R_CLEAR) + op(R_CLEAR), creds_rights)
+    s["take-after-clear"] = recv(op(R_NEXT) + op(R_NEXT) + op(R_CLEAR) + TAKE_EXACT, creds_rights)
+    s["adopt-again-busy"] = recv(op(R_NEXT) + op(R_NEXT) + TAKE_EXACT + op(R_ADOPT) + DRAIN, creds_rights)
+    s["adopt-busy-then-walk-cut-last"] = recv(op(R_ADOPT) + op(R_NEXT), hdr(2**48, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\0")
+    s["adopt-cleared-bytes"] = recv(op(R_NEXT) + op(R_NEXT) + TAKE_EXACT + op(R_CLEAR) + op(R_ADOPT) + DRAIN
+                                    + op(R_NFDS), creds_rights)
+    s["receive-again"] = recv(op(R_NEXT) + op(R_CLEAR) + op(R_ADOPT, 1) + op(R_NEXT) + op(R_NEXT) + TAKE_EXACT, creds_rights)
+    s["find-rights-then-take"] = recv(op(R_FIND, 1) + TAKE_EXACT + DRAIN, creds_rights)
+    s["find-absent"] = recv(op(R_FIND, 16 | 3), creds_rights)
+    s["creds-wrong-length"] = recv(op(R_CREDS), msg(b"\0" * 8, SOL_SOCKET, SCM_CREDENTIALS))
+    s["creds-rights-pidfd"] = recv(DRAIN + op(R_FIND, 2) + TAKE_EXACT,
                                    creds_msg + msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
     s["stop-before-any"] = recv(b"", msg(fds(2), SOL_SOCKET, SCM_RIGHTS) + msg(fds(1), SOL_SOCKET, SCM_PIDFD))
-    s["truncated-cut-by-linux"] = recv(op(NEXT) + TAKE_EXACT, hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
-    s["len-past-end-clamped"] = recv(op(NEXT) + TAKE_EXACT, hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["truncated-cut-by-linux"] = recv(op(R_NEXT) + TAKE_EXACT, hdr(24, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
+    s["len-past-end-clamped"] = recv(op(R_NEXT) + TAKE_EXACT, hdr(48, SOL_SOCKET, SCM_RIGHTS) + fds(2), CTRUNC)
     s["len-past-end-clamped-stop"] = recv(b"", creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
-    s["len-past-end-clamped-found"] = recv(op(FIND, 1) + TAKE_EXACT, creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
+    s["len-past-end-clamped-found"] = recv(op(R_FIND, 1) + TAKE_EXACT, creds_msg + hdr(2**32 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(3))
     s["len-size-max-second"] = recv(take_all, msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(2**64 - 1, SOL_SOCKET, SCM_RIGHTS) + fds(2))
-    s["rights-6-bytes"] = recv(op(NEXT) + TAKE_EXACT, hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
+    s["rights-6-bytes"] = recv(op(R_NEXT) + TAKE_EXACT, hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
     s["rights-6-bytes-cleared"] = recv(b"", hdr(22, SOL_SOCKET, SCM_RIGHTS) + fds(1) + b"\xff\xff" + b"\0\0")
     s["rights-unpadded-last"] = recv(take_all, creds_msg + hdr(20, SOL_SOCKET, SCM_RIGHTS) + fds(1))
     s["unknown-kinds"] = recv(take_all, msg(b"hello", 0x7777, 9) + msg(b"", SOL_SOCKET, 0x55) + msg(fds(1), SOL_SOCKET, SCM_RIGHTS))
-    s["len-too-small-ends-walk"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2))
-    s["short-header-after"] = recv(op(DRAIN), msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8)
-    s["garbage"] = recv(op(DRAIN), b"\xff" * 40)
+    s["len-too-small-ends-walk"] = recv(DRAIN, msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + hdr(15) + fds(2))
+    s["short-header-after"] = recv(DRAIN, msg(fds(1), SOL_SOCKET, SCM_RIGHTS) + b"\0" * 8)
+    s["garbage"] = recv(DRAIN, b"\xff" * 40)
+    return s
+
+
+# readers[] in recv_parse_fuzzer.c, in order; read's argument names one (bit 4: a NULL offender)
+READERS = ["ip_pktinfo", "ipv6_pktinfo", "ip_tos", "ipv6_tclass", "ip_ttl", "ipv6_hoplimit", "udp_gro",
+           "timestamp", "timestamping", "ip_recverr", "ipv6_recverr", "rxq_ovfl", "ip_origdstaddr",
+           "ipv6_origdstaddr"]
+NULL_OFFENDER = 16
+IPPROTO_IP, IPPROTO_IPV6, IPPROTO_UDP = 0, 41, 17
+
+
+def read(reader, null_offender=False):
+    return op(R_READ, READERS.index(reader) | (NULL_OFFENDER if null_offender else 0))
+
+
+# every reader, and the recverr ones with a NULL offender too
+READ_ALL = b"".join(read(r) for r in READERS) + read("ip_recverr", True) + read("ipv6_recverr", True)
+
+
+def q(v):
+    return struct.pack("<q", v)
+
+
+def stamps(pairs):
+    """(seconds, fraction) pairs as the kernel's 64-bit numbers."""
+    return b"".join(q(sec) + q(frac) for sec, frac in pairs)
+
+
+# (reader, level, type, payload of the kernel's exact size) for each kind a reader takes
+SECOND, NANO = 10**6, 10**9
+READ_KINDS = [
+    ("ip-pktinfo", "ip_pktinfo", IPPROTO_IP, 8, bytes(range(1, 13))),
+    ("ipv6-pktinfo", "ipv6_pktinfo", IPPROTO_IPV6, 50, bytes(range(1, 21))),
+    ("ip-tos", "ip_tos", IPPROTO_IP, 1, b"\xb9"),
+    ("ipv6-tclass", "ipv6_tclass", IPPROTO_IPV6, 67, i32(0xB9)),
+    ("ip-ttl", "ip_ttl", IPPROTO_IP, 2, i32(64)),
+    ("ipv6-hoplimit", "ipv6_hoplimit", IPPROTO_IPV6, 52, i32(255)),
+    ("udp-gro", "udp_gro", IPPROTO_UDP, 104, i32(1200)),
+    ("timestamp-old", "timestamp", SOL_SOCKET, 29, stamps([(1700000000, SECOND - 1)])),
+    ("timestamp-new", "timestamp", SOL_SOCKET, 63, stamps([(-1, 1)])),
+    ("timestampns-old", "timestamp", SOL_SOCKET, 35, stamps([(2**40, NANO - 1)])),
+    ("timestampns-new", "timestamp", SOL_SOCKET, 64, stamps([(-(2**63), 123456789)])),
+    ("timestamping-old", "timestamping", SOL_SOCKET, 37, stamps([(1700000000, 5), (0, 0), (2**62, NANO - 1)])),
+    ("timestamping-new", "timestamping", SOL_SOCKET, 65, stamps([(0, 0), (0, 0), (1700000001, 999)])),
+    ("ip-recverr", "ip_recverr", IPPROTO_IP, 11, bytes(range(1, 33))),
+    ("ipv6-recverr", "ipv6_recverr", IPPROTO_IPV6, 25, bytes(range(1, 45))),
+    ("rxq-ovfl", "rxq_ovfl", SOL_SOCKET, 40, u32(0xFFFFFFFF)),
+    ("ip-origdstaddr", "ip_origdstaddr", IPPROTO_IP, 20, bytes(range(1, 17))),
+    ("ipv6-origdstaddr", "ipv6_origdstaddr", IPPROTO_IPV6, 74, bytes(range(1, 29))),
+]
+
+
+def read_seeds():
+    """Each kind: the exact size, read by every reader; then a byte short, a byte long and at another level."""
+    s = {}
+    for name, reader, level, type_, good in READ_KINDS:
+        other = IPPROTO_IPV6 if level == IPPROTO_IP else IPPROTO_IP
+        cases = [good, good[:-1], good + b"\x77", (good, other)]
+        if name == "ip-tos":
+            cases.append(i32(0xB9))  # the send form, an int: not what the kernel sends
+        if name.startswith("timestamp"):
+            n = len(good) // 16
+            per_second = SECOND if name.startswith("timestamp-") else NANO
+            # one fraction out of its range: the last, then the first
+            cases.append(good[:-8] + q(per_second))
+            cases.append(good[:8] + q(-1) + good[16:])
+            if n == 3:
+                cases.append(stamps([(1, 1), (2, NANO), (3, 3)]))
+        refused = b"".join(msg(c[0], c[1], type_) if isinstance(c, tuple) else msg(c, level, type_) for c in cases[1:])
+        own = read(reader) + (read(reader, True) if reader.endswith("recverr") else b"")
+        s["read-" + name] = recv(op(R_NEXT) + READ_ALL, msg(good, level, type_))
+        s["read-" + name + "-refused"] = recv((op(R_NEXT) + own) * (len(cases) - 1), refused)
+    # the message a find gave; the last one cut short by cmsg_len, and one unpadded
+    mixed = (msg(bytes(range(1, 13)), IPPROTO_IP, 8) + msg(b"\x2e", IPPROTO_IP, 1) + msg(i32(9), IPPROTO_IP, 2)
+             + msg(bytes(range(1, 33)), IPPROTO_IP, 11))
+    s["read-found"] = recv(op(R_FIND, 2) + read("ip_ttl") + op(R_FIND, 0) + read("ip_pktinfo") + op(R_FIND, 3)
+                           + read("ip_recverr") + op(R_FIND, 1) + read("ip_tos") + read("ip_ttl") + op(R_FIND, 3)
+                           + read("ip_recverr", True), mixed)
+    s["read-after-clear"] = recv(op(R_NEXT) + op(R_CLEAR) + read("ip_pktinfo") + read("ip_tos"), mixed)
+    s["read-clamped-last"] = recv(op(R_NEXT) + op(R_NEXT) + read("ip_ttl") + read("ip_tos"),
+                                  msg(b"\x01", IPPROTO_IP, 1) + hdr(2**32 - 1, IPPROTO_IP, 2) + i32(64), CTRUNC)
+    s["read-unpadded-last"] = recv(op(R_NEXT) + op(R_NEXT) + read("ip_tos") + read("ip_ttl"),
+                                   msg(i32(3), IPPROTO_IP, 2) + hdr(17, IPPROTO_IP, 1) + b"\xfc")
+    s["read-before-any"] = recv(read("ip_pktinfo") + DRAIN + read("ip_tos"), msg(b"\x01", IPPROTO_IP, 1))
     return s
 
 
@@ -388,4 +525,4 @@ if __name__ == "__main__":
     write("send_ops_fuzzer", send_ops_seeds())
     write("walker_fuzzer", walker_seeds())
     write("kernel_roundtrip_fuzzer", kernel_seeds())
-    write("recv_parse_fuzzer", recv_parse_seeds())
+    write("recv_parse_fuzzer", {**recv_parse_seeds(), **read_seeds()})

@@ -1,7 +1,7 @@
 /*
  * recv_parse_fuzzer: cmsgbuf_recv_adopt() takes arbitrary bytes as received
  * control data, and a script of calls (next, take, clear, adopt again, find,
- * credentials, count) runs on the buffer. After every call the fuzzer checks
+ * credentials, count, read) runs on the buffer. After every call the fuzzer checks
  * it against a model of its own: the walk yields every message the walk
  * accepts exactly once, in order (the last clamped to the bytes there when
  * its cmsg_len runs past them), never reads outside the bytes, and always
@@ -20,6 +20,14 @@
  * that ASan poisons: a copy of one fd too many is a crash at once under
  * ASan, and a broken guard otherwise.
  *
+ * The typed readers (cmsgbuf_msg_ip_pktinfo() and the others): a read hands
+ * the last message yielded or found to the reader the argument names, with
+ * an output of exactly the reader's size between guards, filled with a
+ * pattern. The model's own table of the kernel's (level, type, payload size)
+ * says whether it must be taken; if so, the output is the payload (the
+ * timestamps converted by the model's arithmetic), else the reader returns
+ * false with EINVAL and the output is still the pattern.
+ *
  * The input: one byte, whose high bit is MSG_CTRUNC in msg_flags and whose
  * low 7 bits are the length L of the script; L script bytes, each a call
  * (low 3 bits) and its argument (high 5 bits, see run()); then the control
@@ -34,6 +42,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include "cmsgbuf.h"
 #include "fuzz-input.h"
@@ -56,8 +66,22 @@
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04
 #endif
+/* asm-generic/socket.h's and linux/udp.h's, for libc headers that lack them */
+#ifndef SO_TIMESTAMP_OLD
+#define SO_TIMESTAMP_OLD 29
+#define SO_TIMESTAMPNS_OLD 35
+#define SO_TIMESTAMPING_OLD 37
+#endif
+#ifndef SO_TIMESTAMP_NEW
+#define SO_TIMESTAMP_NEW 63
+#define SO_TIMESTAMPNS_NEW 64
+#define SO_TIMESTAMPING_NEW 65
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
-enum { NEXT, TAKE, CLEAR, ADOPT, FIND, CREDENTIALS, NFDS, DRAIN };
+enum { NEXT, TAKE, CLEAR, ADOPT, FIND, CREDENTIALS, NFDS, READ };
 
 /* A message as the walk must find it: the oracle, written independently. */
 struct expect {
@@ -209,38 +233,61 @@ static void next(struct model *s)
 
 #define GUARD 16
 
+/* A heap block of @n bytes between guards that ASan poisons, all of it a pattern. */
+FUZZ_NO_COVERAGE static unsigned char *guarded(size_t n)
+{
+	unsigned char *block = fuzz_alloc(2 * GUARD + n);
+
+	memset(block, 0xa5, 2 * GUARD + n);
+	ASAN_POISON_MEMORY_REGION(block, GUARD);
+	ASAN_POISON_MEMORY_REGION(block + GUARD + n, GUARD);
+	return block + GUARD;
+}
+
+/* Are the @n bytes at @p, @n > 0, all the pattern? (Each is the one after it, and the last is 0xa5.) */
+FUZZ_NO_COVERAGE static bool is_pattern(const unsigned char *p, size_t n)
+{
+	return p[n - 1] == 0xa5 && memcmp(p, p + 1, n - 1) == 0;
+}
+
+/* Unpoisons @p, from guarded(@n): are the guards, and with @untouched all of it, still the pattern? */
+FUZZ_NO_COVERAGE static bool unguard(unsigned char *p, size_t n, bool untouched)
+{
+	unsigned char *block = p - GUARD;
+
+	ASAN_UNPOISON_MEMORY_REGION(block, 2 * GUARD + n);
+	if (untouched)
+		return is_pattern(block, 2 * GUARD + n);
+	return is_pattern(block, GUARD) && is_pattern(p + n, GUARD);
+}
+
 /* cmsgbuf_recv_take_fds() of the last message into exactly @max ints between poisoned guards. */
 static void take(struct model *s, unsigned arg)
 {
 	size_t own = s->has_last && s->holds ? owned_in(s, s->last_i) : 0;
 	size_t max = own + arg % 5 >= 2 ? own + arg % 5 - 2 : 0;
 	size_t bytes = max * sizeof(int);
-	unsigned char *block = fuzz_alloc(2 * GUARD + bytes);
-	int *out = (int *)(void *)(block + GUARD);
+	unsigned char *block;
+	int *out;
+	bool refused = !s->holds || own > max, intact;
 	ssize_t r;
 
-	if (!s->has_last) {
-		free(block);
+	if (!s->has_last)
 		return;
-	}
-	memset(block, 0xa5, 2 * GUARD + bytes);
-	ASAN_POISON_MEMORY_REGION(block, GUARD);
-	ASAN_POISON_MEMORY_REGION(block + GUARD + bytes, GUARD);
+	block = guarded(bytes);
+	out = (int *)(void *)block;
 	errno = 0;
 	r = cmsgbuf_recv_take_fds(&s->b, &s->last, out, max);
-	ASAN_UNPOISON_MEMORY_REGION(block, 2 * GUARD + bytes);
-	for (size_t i = 0; i < GUARD; i++)
-		fuzz_assert(block[i] == 0xa5 && block[GUARD + bytes + i] == 0xa5,
-			    "take wrote outside the %zu ints it was given", max);
-	if (!s->holds || own > max) {
+	intact = unguard(block, bytes, refused);
+	if (refused) {
 		fuzz_assert(r == -1 && errno == (s->holds ? ENOSPC : EINVAL),
 			    "take of %zu fds into %zu (buffer %s): %zd, errno %d", own, max,
 			    s->holds ? "holding" : "cleared", r, errno);
-		for (size_t i = 0; i < bytes; i++)
-			fuzz_assert(block[GUARD + i] == 0xa5, "a refused take wrote into the array");
-		free(block);
+		fuzz_assert(intact, "a refused take wrote into the array or past it");
+		free(block - GUARD);
 		return;
 	}
+	fuzz_assert(intact, "take wrote outside the %zu ints it was given", max);
 	fuzz_assert(r >= 0 && (size_t)r == own, "take of message %zu: %zd fds, the buffer owned %zu", s->last_i,
 		    r, own);
 	for (size_t j = 0, k = 0; j < s->nslots; j++) {
@@ -252,7 +299,7 @@ static void take(struct model *s, unsigned arg)
 		sl->owner = CALLER;
 		k++;
 	}
-	free(block);
+	free(block - GUARD);
 }
 
 static void clear(struct model *s)
@@ -355,7 +402,251 @@ static void nfds(const struct model *s)
 		    s->last_i, cmsgbuf_msg_nfds(&s->last), want);
 }
 
-static const char *const names[] = { "next", "take", "clear", "adopt", "find", "credentials", "nfds", "drain" };
+/*
+ * The readers, each behind a wrapper of one signature: @out is the reader's
+ * output (OUT_SIZE bytes), @offender the recverr readers' second one, or
+ * NULL.
+ */
+enum reader {
+	IP_PKTINFO_R, IPV6_PKTINFO_R, IP_TOS_R, IPV6_TCLASS_R, IP_TTL_R, IPV6_HOPLIMIT_R, UDP_GRO_R,
+	TIMESTAMP_R, TIMESTAMPING_R, IP_RECVERR_R, IPV6_RECVERR_R, RXQ_OVFL_R, IP_ORIGDSTADDR_R,
+	IPV6_ORIGDSTADDR_R, NREADERS
+};
+
+#define ONE_OUTPUT(reader, call) \
+	static bool reader(const struct cmsgbuf_msg *m, void *out, void *offender) \
+	{ \
+		(void)offender; \
+		return call(m, out); \
+	}
+ONE_OUTPUT(ip_pktinfo, cmsgbuf_msg_ip_pktinfo)
+ONE_OUTPUT(ipv6_pktinfo, cmsgbuf_msg_ipv6_pktinfo)
+ONE_OUTPUT(ip_tos, cmsgbuf_msg_ip_tos)
+ONE_OUTPUT(ipv6_tclass, cmsgbuf_msg_ipv6_tclass)
+ONE_OUTPUT(ip_ttl, cmsgbuf_msg_ip_ttl)
+ONE_OUTPUT(ipv6_hoplimit, cmsgbuf_msg_ipv6_hoplimit)
+ONE_OUTPUT(udp_gro, cmsgbuf_msg_udp_gro)
+ONE_OUTPUT(timestamp, cmsgbuf_msg_timestamp)
+ONE_OUTPUT(timestamping, cmsgbuf_msg_timestamping)
+ONE_OUTPUT(rxq_ovfl, cmsgbuf_msg_rxq_ovfl)
+ONE_OUTPUT(ip_origdstaddr, cmsgbuf_msg_ip_origdstaddr)
+ONE_OUTPUT(ipv6_origdstaddr, cmsgbuf_msg_ipv6_origdstaddr)
+
+static bool ip_recverr(const struct cmsgbuf_msg *m, void *ee, void *offender)
+{
+	return cmsgbuf_msg_ip_recverr(m, ee, offender);
+}
+
+static bool ipv6_recverr(const struct cmsgbuf_msg *m, void *ee, void *offender)
+{
+	return cmsgbuf_msg_ipv6_recverr(m, ee, offender);
+}
+
+/* How a reader's output relates to the payload it took. */
+enum shape {
+	COPY,		/* the payload, byte for byte */
+	BYTE,		/* an int holding the payload's one byte */
+	RECVERR,	/* the error (16 bytes) in @out, the rest in @offender */
+	STAMPS,		/* struct cmsgbuf_timespec per (seconds, fraction) pair */
+};
+
+static const struct {
+	const char *name;
+	bool (*read)(const struct cmsgbuf_msg *m, void *out, void *offender);
+	size_t out_size, offender_size;
+	enum shape shape;
+} readers[NREADERS] = {
+	[IP_PKTINFO_R] = { "ip_pktinfo", ip_pktinfo, sizeof(struct cmsgbuf_in_pktinfo), 0, COPY },
+	[IPV6_PKTINFO_R] = { "ipv6_pktinfo", ipv6_pktinfo, sizeof(struct cmsgbuf_in6_pktinfo), 0, COPY },
+	[IP_TOS_R] = { "ip_tos", ip_tos, sizeof(int), 0, BYTE },
+	[IPV6_TCLASS_R] = { "ipv6_tclass", ipv6_tclass, sizeof(int), 0, COPY },
+	[IP_TTL_R] = { "ip_ttl", ip_ttl, sizeof(int), 0, COPY },
+	[IPV6_HOPLIMIT_R] = { "ipv6_hoplimit", ipv6_hoplimit, sizeof(int), 0, COPY },
+	[UDP_GRO_R] = { "udp_gro", udp_gro, sizeof(int), 0, COPY },
+	[TIMESTAMP_R] = { "timestamp", timestamp, sizeof(struct cmsgbuf_timespec), 0, STAMPS },
+	[TIMESTAMPING_R] = { "timestamping", timestamping, 3 * sizeof(struct cmsgbuf_timespec), 0, STAMPS },
+	[IP_RECVERR_R] = { "ip_recverr", ip_recverr, sizeof(struct cmsgbuf_sock_extended_err),
+			   sizeof(struct sockaddr_in), RECVERR },
+	[IPV6_RECVERR_R] = { "ipv6_recverr", ipv6_recverr, sizeof(struct cmsgbuf_sock_extended_err),
+			     sizeof(struct sockaddr_in6), RECVERR },
+	[RXQ_OVFL_R] = { "rxq_ovfl", rxq_ovfl, sizeof(uint32_t), 0, COPY },
+	[IP_ORIGDSTADDR_R] = { "ip_origdstaddr", ip_origdstaddr, sizeof(struct sockaddr_in), 0, COPY },
+	[IPV6_ORIGDSTADDR_R] = { "ipv6_origdstaddr", ipv6_origdstaddr, sizeof(struct sockaddr_in6), 0, COPY },
+};
+
+/*
+ * The kernel's long (__kernel_long_t), of which the _OLD timestamps are made:
+ * the C long, but on x32, where it is 8 bytes.
+ */
+#if defined(__x86_64__) && defined(__ILP32__)
+#define KERNEL_LONG 8
+#else
+#define KERNEL_LONG sizeof(long)
+#endif
+/* struct sock_extended_err: a u32, four u8 and two u32 (linux/errqueue.h) */
+#define SOCK_EXTENDED_ERR 16
+
+/*
+ * The model: each message the kernel sends that a reader takes, with its
+ * exact payload size (put_cmsg() in net/ipv4/ip_sockglue.c, net/ipv6/
+ * datagram.c, net/ipv4/udp.c and net/socket.c); for a timestamp, the width
+ * of each number and how many fractions make a second.
+ */
+static const struct kind {
+	enum reader reader;
+	int level, type;
+	size_t size;
+	size_t width;
+	int64_t per_second;
+} kinds[] = {
+	{ .reader = IP_PKTINFO_R, .level = IPPROTO_IP, .type = IP_PKTINFO, .size = sizeof(struct in_pktinfo) },
+	{ .reader = IPV6_PKTINFO_R, .level = IPPROTO_IPV6, .type = IPV6_PKTINFO, .size = sizeof(struct in6_pktinfo) },
+	{ .reader = IP_TOS_R, .level = IPPROTO_IP, .type = IP_TOS, .size = 1 },
+	{ .reader = IPV6_TCLASS_R, .level = IPPROTO_IPV6, .type = IPV6_TCLASS, .size = sizeof(int) },
+	{ .reader = IP_TTL_R, .level = IPPROTO_IP, .type = IP_TTL, .size = sizeof(int) },
+	{ .reader = IPV6_HOPLIMIT_R, .level = IPPROTO_IPV6, .type = IPV6_HOPLIMIT, .size = sizeof(int) },
+	{ .reader = UDP_GRO_R, .level = IPPROTO_UDP, .type = UDP_GRO, .size = sizeof(int) },
+	{ .reader = TIMESTAMP_R, .level = SOL_SOCKET, .type = SO_TIMESTAMP_OLD, .size = 2 * KERNEL_LONG,
+	  .width = KERNEL_LONG, .per_second = 1000000 },
+	{ .reader = TIMESTAMP_R, .level = SOL_SOCKET, .type = SO_TIMESTAMP_NEW, .size = 16, .width = 8,
+	  .per_second = 1000000 },
+	{ .reader = TIMESTAMP_R, .level = SOL_SOCKET, .type = SO_TIMESTAMPNS_OLD, .size = 2 * KERNEL_LONG,
+	  .width = KERNEL_LONG, .per_second = 1000000000 },
+	{ .reader = TIMESTAMP_R, .level = SOL_SOCKET, .type = SO_TIMESTAMPNS_NEW, .size = 16, .width = 8,
+	  .per_second = 1000000000 },
+	{ .reader = TIMESTAMPING_R, .level = SOL_SOCKET, .type = SO_TIMESTAMPING_OLD, .size = 6 * KERNEL_LONG,
+	  .width = KERNEL_LONG, .per_second = 1000000000 },
+	{ .reader = TIMESTAMPING_R, .level = SOL_SOCKET, .type = SO_TIMESTAMPING_NEW, .size = 48, .width = 8,
+	  .per_second = 1000000000 },
+	{ .reader = IP_RECVERR_R, .level = IPPROTO_IP, .type = IP_RECVERR,
+	  .size = SOCK_EXTENDED_ERR + sizeof(struct sockaddr_in) },
+	{ .reader = IPV6_RECVERR_R, .level = IPPROTO_IPV6, .type = IPV6_RECVERR,
+	  .size = SOCK_EXTENDED_ERR + sizeof(struct sockaddr_in6) },
+	{ .reader = RXQ_OVFL_R, .level = SOL_SOCKET, .type = SO_RXQ_OVFL, .size = 4 },
+	{ .reader = IP_ORIGDSTADDR_R, .level = IPPROTO_IP, .type = IP_ORIGDSTADDR, .size = sizeof(struct sockaddr_in) },
+	{ .reader = IPV6_ORIGDSTADDR_R, .level = IPPROTO_IPV6, .type = IPV6_ORIGDSTADDR,
+	  .size = sizeof(struct sockaddr_in6) },
+};
+
+/* The kind @r takes that @e is, or NULL. */
+FUZZ_NO_COVERAGE static const struct kind *kind_of(enum reader r, const struct expect *e)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].reader == r && kinds[i].level == e->level && kinds[i].type == e->type &&
+		    kinds[i].size == e->len)
+			return &kinds[i];
+	return NULL;
+}
+
+/* The signed number of @width bytes at @p, in the host's order. */
+FUZZ_NO_COVERAGE static int64_t number_at(const unsigned char *p, size_t width)
+{
+	int32_t n32;
+	int64_t n64;
+
+	if (width == 4) {
+		memcpy(&n32, p, sizeof(n32));
+		return n32;
+	}
+	memcpy(&n64, p, sizeof(n64));
+	return n64;
+}
+
+/* Are the fractions of the timestamps in @payload each 0 to a second less one? */
+FUZZ_NO_COVERAGE static bool stamps_valid(const struct kind *k, const unsigned char *payload)
+{
+	for (size_t i = 0; i < k->size / (2 * k->width); i++) {
+		int64_t fraction = number_at(payload + (2 * i + 1) * k->width, k->width);
+
+		if (fraction < 0 || fraction >= k->per_second)
+			return false;
+	}
+	return true;
+}
+
+/* @out, as a reader of @k took @payload. */
+FUZZ_NO_COVERAGE static void check_output(const struct kind *k, enum shape shape, const unsigned char *payload,
+			 const unsigned char *out, const unsigned char *offender)
+{
+	const char *name = readers[k->reader].name;
+
+	switch (shape) {
+	case COPY:
+		fuzz_assert(memcmp(out, payload, k->size) == 0, "%s: not the payload", name);
+		break;
+	case BYTE: {
+		int v;
+
+		memcpy(&v, out, sizeof(v));
+		fuzz_assert(v == payload[0], "%s: %d read from the byte %d", name, v, payload[0]);
+		break;
+	}
+	case RECVERR:
+		fuzz_assert(memcmp(out, payload, SOCK_EXTENDED_ERR) == 0, "%s: not the error received", name);
+		fuzz_assert(!offender || memcmp(offender, payload + SOCK_EXTENDED_ERR, k->size - SOCK_EXTENDED_ERR) == 0,
+			    "%s: not the offender received", name);
+		break;
+	case STAMPS:
+		for (size_t i = 0; i < k->size / (2 * k->width); i++) {
+			int64_t sec = number_at(payload + 2 * i * k->width, k->width);
+			int64_t fraction = number_at(payload + (2 * i + 1) * k->width, k->width);
+			int64_t nsec = k->per_second == 1000000 ? fraction * 1000 : fraction;
+			struct cmsgbuf_timespec ts;
+
+			memcpy(&ts, out + i * sizeof(ts), sizeof(ts));
+			fuzz_assert(ts.tv_sec == sec && ts.tv_nsec == nsec,
+				    "%s (%d): time %zu is %lld s %ld ns, received %lld s %lld of 1/%lld s", name,
+				    k->type, i, (long long)ts.tv_sec, ts.tv_nsec, (long long)sec, (long long)fraction,
+				    (long long)k->per_second);
+		}
+		break;
+	}
+}
+
+/*
+ * The last message given to the reader that the low 4 bits of @arg name;
+ * with bit 4, a recverr reader gets a NULL offender.
+ */
+static void read_typed(struct model *s, unsigned arg)
+{
+	enum reader r = (enum reader)((arg & 15) % NREADERS);
+	bool two = readers[r].shape == RECVERR && !(arg & 16);
+	size_t size = readers[r].out_size, offender_size = two ? readers[r].offender_size : 0;
+	const struct expect *e;
+	const struct kind *k;
+	const unsigned char *payload;
+	unsigned char *out, *offender = NULL;
+	bool want, got, intact;
+
+	if (!s->has_last)
+		return;
+	e = &s->e[s->last_i];
+	payload = s->control + e->off + CMSG_LEN(0);
+	k = kind_of(r, e);
+	want = k && (!k->per_second || stamps_valid(k, payload));
+	out = guarded(size);
+	if (two)
+		offender = guarded(offender_size);
+	errno = 0;
+	got = readers[r].read(&s->last, out, offender);
+	intact = unguard(out, size, !want) && (!two || unguard(offender, offender_size, !want));
+	if (!want) {
+		fuzz_assert(!got && errno == EINVAL, "%s took (%d, %d) of %zu bytes: %d, errno %d",
+			    readers[r].name, e->level, e->type, e->len, got, errno);
+		fuzz_assert(intact, "%s refused (%d, %d) of %zu bytes, but wrote", readers[r].name, e->level,
+			    e->type, e->len);
+	} else {
+		fuzz_assert(got, "%s refused (%d, %d) of %zu bytes: errno %d", readers[r].name, e->level,
+			    e->type, e->len, errno);
+		fuzz_assert(intact, "%s wrote outside its output", readers[r].name);
+		check_output(k, readers[r].shape, payload, out, offender);
+	}
+	free(out - GUARD);
+	if (two)
+		free(offender - GUARD);
+}
+
+static const char *const names[] = { "next", "take", "clear", "adopt", "find", "credentials", "nfds", "read" };
 
 static void run(struct model *s, uint8_t op)
 {
@@ -363,7 +654,9 @@ static void run(struct model *s, uint8_t op)
 
 	switch (op & 7) {
 	case NEXT:
-		next(s);
+		/* with arg bit 0, the walk to its end and one step past */
+		for (size_t i = 0; i <= (arg & 1 ? s->n : 0); i++)
+			next(s);
 		break;
 	case TAKE:
 		take(s, arg);
@@ -384,8 +677,7 @@ static void run(struct model *s, uint8_t op)
 		nfds(s);
 		break;
 	default:
-		for (size_t i = 0; i <= s->n; i++)
-			next(s);
+		read_typed(s, arg);
 		break;
 	}
 	check_owners(s, names[op & 7]);

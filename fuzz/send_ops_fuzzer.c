@@ -14,7 +14,11 @@
  *             from huge[] (mod 6), with a one-byte payload in a 4-byte
  *             block (the rules of IPv6 headers read their first 4 bytes
  *             before the room is checked), NULL if bit 7;
- *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw())
+ *             bit 2 of the byte: made by cmsgbuf_unchecked(), not _raw();
+ *             bit 3: made by the value constructor of named[kind] (u64
+ *             value, or a 12- or 20-byte packet-info block), else a
+ *             message filled in by hand that holds u8 length (mod 16)
+ *             bytes, the rest of the mode ignored)
  *   4 EXTEND  u8 n (0xff: msgs NULL with n = 1, else mod 9), then n times a
  *             u8 (mod 3: RIGHTS, CREDS, RAW) and that message's operands
  *   5 CLEAR
@@ -22,7 +26,14 @@
  *
  * struct model is the oracle: it states the push rules of cmsgbuf.h anew
  * (kernel_takes(), verdict()) rather than asking lib/kinds.c, and records
- * what the buffer must hold. check() compares after every operation.
+ * what the buffer must hold; expect[] is what every byte of the arena must
+ * be. After every operation, check_op() compares what it did: its answer,
+ * the bytes it wrote or could have written, and the walks over its new
+ * messages; check_all() compares everything, before each init and at the
+ * end of the input. Nothing after an operation rewrites what it could have
+ * spoilt except later pushes over the space left, so a defect is seen even
+ * where check_op() does not look, at the latest by check_all(); and no
+ * operation costs what the buffer already holds.
  */
 
 #include <errno.h>
@@ -34,6 +45,17 @@
 
 #include "cmsgbuf.h"
 #include "fuzz-input.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SEND_OPS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SEND_OPS_ASAN 1
+#endif
+#endif
+#ifdef SEND_OPS_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #ifndef SOL_UDP
 #define SOL_UDP 17
@@ -112,33 +134,65 @@ struct model {
 	size_t cap;
 	size_t len;		/* the sum of the messages' CMSG_SPACE() */
 	size_t n;
+	/*
+	 * The arrays last, and only ever appended to: what is before them is
+	 * the whole state an extend saves and restores (run_op()).
+	 */
 	struct model_msg msg[MAX_MSGS];
 	unsigned char payload[MAX_SIZE];	/* msg[i]'s payload at payload + msg[i].at */
 };
 
 static alignas(16) unsigned char arena[GUARD + MAX_OFFSET + MAX_SIZE + GUARD];
-static unsigned char before[sizeof(arena)];
-static struct model model, scratch;
+static struct model model;
 static struct cmsgbuf_send buf;
 
-/* The guard pattern, which every byte of the arena outside the space keeps. */
+/*
+ * The guard pattern, which every byte of the arena outside the space keeps.
+ * Under ASan those bytes are poisoned too, so that any access to them is
+ * reported where it happens; only the few that share an 8-byte granule with
+ * the space's first byte are left to the comparison (see arena_checked()).
+ */
 static unsigned char guards[sizeof(arena)];
+/*
+ * What each byte of the arena must hold: the guards, the fill of the space,
+ * and every message pushed. Between inputs, the arena and expect[] are the
+ * guards.
+ */
+static unsigned char expect[sizeof(arena)];
+
+/* The messages the walks have checked since the buffer was last emptied. */
+static struct {
+	size_t n;
+	struct cmsghdr *libc;		/* the last of them, found by the libc's walk */
+	const struct cmsghdr *ours;	/* and by cmsgbuf's */
+} walked;
 
 static void make_guards(void)
 {
 	for (size_t i = 0; i < sizeof(guards); i++)
 		guards[i] = (unsigned char)(0xa5 ^ (i * 7));
+	memcpy(arena, guards, sizeof(arena));
+	memcpy(expect, guards, sizeof(arena));
+#ifdef SEND_OPS_ASAN
+	ASAN_POISON_MEMORY_REGION(arena, sizeof(arena));
+#endif
 }
 
 /* The first offset in [@from, @to) where @a and @b differ, or @to. Callers
  * check two ranges, [0, lo) and [hi, end), and see "end" when both agree. */
-static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t from, size_t to)
+FUZZ_NO_COVERAGE static size_t first_difference(const unsigned char *a, const unsigned char *b, size_t from, size_t to)
 {
 	if (from >= to || memcmp(a + from, b + from, to - from) == 0)
 		return to;
 	while (a[from] == b[from])
 		from++;
 	return from;
+}
+
+/* Where @msg's payload lies, as struct cmsgbuf_msg documents it: value when held, else data. */
+static const unsigned char *payload_of(const struct cmsgbuf_msg *msg)
+{
+	return msg->held ? msg->value : (const unsigned char *)msg->data;
 }
 
 /* Descriptors in @m's rights messages, unchecked ones included, as push counts them. */
@@ -162,7 +216,7 @@ static bool rights_ok(const struct model *m, const struct cmsgbuf_msg *msg)
 	for (size_t i = 0; i < n; i++) {
 		int fd;
 
-		memcpy(&fd, (const unsigned char *)msg->data + i * sizeof(int), sizeof(fd));
+		memcpy(&fd, payload_of(msg) + i * sizeof(int), sizeof(fd));
 		if (fd < 0)
 			return false;
 	}
@@ -175,7 +229,7 @@ static bool int_in(const struct cmsgbuf_msg *msg, int lo, int hi)
 
 	if (msg->len != sizeof(int))
 		return false;
-	memcpy(&v, msg->data, sizeof(v));
+	memcpy(&v, payload_of(msg), sizeof(v));
 	return v >= lo && v <= hi;
 }
 
@@ -249,7 +303,7 @@ static bool overrides(const struct model *m, const struct cmsgbuf_msg *msg)
 /* An IPv6 extension header of at least @least bytes, as long as its hdrlen (byte 1) says. */
 static bool ext_header_ok(const struct cmsgbuf_msg *msg, size_t least)
 {
-	const unsigned char *p = msg->data;
+	const unsigned char *p = payload_of(msg);
 
 	return msg->len >= least && msg->len >= ((size_t)p[1] + 1) * 8;
 }
@@ -257,7 +311,7 @@ static bool ext_header_ok(const struct cmsgbuf_msg *msg, size_t least)
 /* The kernel's rule for @msg alone, at the levels whose every type it knows. */
 static bool kernel_takes_alone(const struct model *m, const struct cmsgbuf_msg *msg)
 {
-	const unsigned char *p = msg->data;
+	const unsigned char *p = payload_of(msg);
 	size_t len = msg->len;
 	uint32_t u32;
 
@@ -340,7 +394,7 @@ static bool kernel_takes(const struct model *m, const struct cmsgbuf_msg *msg)
 /* cmsgbuf_send_push()'s answer, in the order its documentation gives. */
 static int verdict(const struct model *m, const struct cmsgbuf_msg *msg)
 {
-	if (msg->len != 0 && !msg->data)
+	if (msg->held ? msg->len > sizeof(msg->value) : msg->len != 0 && !msg->data)
 		return EINVAL;
 	if (msg->len > INT_MAX || m->len + CMSG_SPACE(msg->len) > INT_MAX)
 		return EOVERFLOW;
@@ -357,7 +411,7 @@ static void model_append(struct model *m, const struct cmsgbuf_msg *msg)
 
 	*e = (struct model_msg){ msg->level, msg->type, msg->len, m->len };
 	if (msg->len)
-		memcpy(m->payload + e->at, msg->data, msg->len);
+		memcpy(m->payload + e->at, payload_of(msg), msg->len);
 	m->len += CMSG_SPACE(msg->len);
 }
 
@@ -376,15 +430,97 @@ static void model_init(struct model *m, unsigned char *space, size_t size)
 	}
 }
 
-static void reset_arena(unsigned char *space, size_t size, unsigned char fill)
+/*
+ * The model's space back to guard bytes, and @size bytes at @space filled
+ * with @fill. Under ASan, poisoned guard bytes cannot have changed, and the
+ * space is poisoned again instead.
+ */
+FUZZ_NO_COVERAGE static void set_space(unsigned char *space, size_t size, unsigned char fill)
 {
-	memcpy(arena, guards, sizeof(arena));
-	if (size)
+	size_t at = model.space ? (size_t)(model.space - arena) : 0;
+
+#ifdef SEND_OPS_ASAN
+	ASAN_POISON_MEMORY_REGION(arena + at, model.size);
+	memcpy(expect + at, guards + at, model.size);
+	if (size) {
+		/* which makes the bytes before it in its granule accessible: guards again */
+		size_t from = (size_t)(space - arena) / 8 * 8;
+
+		ASAN_UNPOISON_MEMORY_REGION(space, size);
+		memcpy(arena + from, guards + from, (size_t)(space - arena) - from);
+	}
+#else
+	memcpy(arena + at, guards + at, model.size);
+	memcpy(expect + at, guards + at, model.size);
+#endif
+	if (size) {
 		memset(space, fill, size);
+		memset(expect + (space - arena), fill, size);
+	}
 }
 
-/* The libc's walk and cmsgbuf's both visit exactly the model's messages. */
-static void check_walks(void)
+/*
+ * The part of the arena check_all() compares: all of it, or under ASan only
+ * the space and the guard bytes before it in its first 8-byte granule.
+ */
+static void arena_checked(size_t *from, size_t *to)
+{
+#ifdef SEND_OPS_ASAN
+	size_t at = model.space ? (size_t)(model.space - arena) : 0;
+
+	*from = model.size ? at / 8 * 8 : 0;
+	*to = model.size ? at + model.size : 0;
+#else
+	*from = 0;
+	*to = sizeof(arena);
+#endif
+}
+
+/* The bytes push must have written for @e: its header, payload and zero padding. */
+FUZZ_NO_COVERAGE static void expect_message(const struct model_msg *e)
+{
+	unsigned char *p = expect + (model.base - arena) + e->at;
+	struct cmsghdr h;
+
+	memset(p, 0, CMSG_SPACE(e->len));
+	memset(&h, 0, sizeof(h));
+	h.cmsg_len = CMSG_LEN(e->len);
+	h.cmsg_level = e->level;
+	h.cmsg_type = e->type;
+	memcpy(p, &h, sizeof(h));
+	if (e->len)
+		memcpy(p + CMSG_LEN(0), model.payload + e->at, e->len);
+}
+
+/* What the arena's byte at @at is for. */
+FUZZ_NO_COVERAGE static const char *region(size_t at)
+{
+	size_t space_at = model.space ? (size_t)(model.space - arena) : 0;
+	size_t base_at = model.base ? (size_t)(model.base - arena) : 0;
+
+	if (!model.space || at < space_at || at >= space_at + model.size)
+		return "a guard byte outside the space";
+	if (model.base && at >= base_at && at < base_at + model.len)
+		return "a byte of a message pushed";
+	return "a byte of the space no message holds";
+}
+
+/* Bytes [@from, @to) of the arena are what expect[] says. */
+FUZZ_NO_COVERAGE static void check_bytes(size_t opno, const char *what, size_t from, size_t to)
+{
+	size_t at = first_difference(arena, expect, from, to);
+
+	if (at != to)
+		fuzz_fail("op %zu (%s): arena byte %zu is 0x%02x, expected 0x%02x: %s", opno, what, at,
+			  arena[at], expect[at], region(at));
+}
+
+/*
+ * The libc's walk and cmsgbuf's both visit exactly the model's messages:
+ * those after the walked.n already checked (all of them when walked.n is 0),
+ * and nothing after.
+ */
+FUZZ_NO_COVERAGE static void check_walks(void)
 {
 	unsigned char *control = cmsgbuf_send_control(&buf);
 	size_t controllen = cmsgbuf_send_controllen(&buf);
@@ -392,12 +528,14 @@ static void check_walks(void)
 	struct cmsghdr *h;
 	const struct cmsghdr *w;
 
+	if (model.n < walked.n || model.n == 0)
+		walked.n = 0;
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_control = control;
 	mh.msg_controllen = controllen;
-	h = CMSG_FIRSTHDR(&mh);
-	w = cmsgbuf_first(control, controllen);
-	for (size_t i = 0; i < model.n; i++) {
+	h = walked.n ? fuzz_libc_nxthdr(&mh, walked.libc) : CMSG_FIRSTHDR(&mh);
+	w = walked.n ? cmsgbuf_next(control, controllen, walked.ours) : cmsgbuf_first(control, controllen);
+	for (size_t i = walked.n; i < model.n; i++) {
 		const struct model_msg *e = &model.msg[i];
 
 		fuzz_assert(h == (void *)(model.base + e->at), "libc walk: message %zu of %zu at %p, "
@@ -413,53 +551,231 @@ static void check_walks(void)
 			    (const void *)w, (void *)h);
 		fuzz_assert(fuzz_padding_zero(model.base + e->at, CMSG_LEN(e->len)),
 			    "message %zu: a padding byte is not zero", i);
+		walked.libc = h;
+		walked.ours = w;
 		h = fuzz_libc_nxthdr(&mh, h);
 		w = cmsgbuf_next(control, controllen, w);
 	}
+	walked.n = model.n;
 	fuzz_assert(!h && !w, "a walk finds more than the %zu messages pushed", model.n);
 }
 
-static void check(size_t opno, enum op op, bool ok, int err, int want, size_t old_len)
+/*
+ * After operation @opno: its answer, the bytes from where the buffer ended
+ * before it (less one alignment unit) to where it ends now or where the
+ * @tried bytes it asked for would have ended, the new messages and the
+ * walks over them.
+ */
+FUZZ_NO_COVERAGE static void check_op(size_t opno, enum op op, bool ok, int err, int want, size_t old_len, size_t old_n,
+		     size_t tried)
 {
-	size_t space_at = model.space ? (size_t)(model.space - arena) : 0;
-	size_t space_end = space_at + model.size, end = sizeof(arena);
-	size_t added_at = model.base ? (size_t)(model.base - arena) + old_len : end;
-	size_t added_end = model.base ? (size_t)(model.base - arena) + model.len : end;
 	unsigned char *control = cmsgbuf_send_control(&buf);
 	enum cmsgbuf_defect d;
-	size_t at;
 
-	at = first_difference(arena, guards, 0, space_at);
-	if (at == space_at)
-		at = first_difference(arena, guards, space_end, end);
-	fuzz_assert(at == end, "op %zu (%s): guard byte at arena offset %zu changed",
-		    opno, op_names[op], at);
 	if (want)
 		fuzz_assert(!ok && err == want, "op %zu (%s): expected failure with %s, got %s (%s)",
 			    opno, op_names[op], strerror(want), ok ? "success" : "failure", strerror(err));
 	else
 		fuzz_assert(ok, "op %zu (%s): expected success, failed with %s", opno, op_names[op],
 			    strerror(err));
-	/* Only the bytes a successful push appended may differ. */
-	at = first_difference(arena, before, 0, added_at);
-	if (at == added_at)
-		at = first_difference(arena, before, added_end, end);
-	fuzz_assert(at == end, "op %zu (%s): %s changed the byte at arena offset %zu",
-		    opno, op_names[op], ok ? "success" : "a refusal", at);
 	fuzz_assert(cmsgbuf_send_controllen(&buf) == model.len, "op %zu (%s): controllen %zu, "
 		    "expected %zu", opno, op_names[op], cmsgbuf_send_controllen(&buf), model.len);
 	fuzz_assert(control == (model.len ? model.base : NULL), "op %zu (%s): control %p, expected %p",
 		    opno, op_names[op], (void *)control, (void *)(model.len ? model.base : NULL));
-	d = cmsgbuf_check(control, model.len);
-	if (d != CMSGBUF_WELL_FORMED)
-		fuzz_hexdump("control", control, model.len);
-	fuzz_assert(d == CMSGBUF_WELL_FORMED, "op %zu (%s): cmsgbuf_check: %s", opno, op_names[op],
-		    cmsgbuf_defect_str(d));
+	if (op != OP_INIT && op != OP_CLEAR && model.base) {
+		size_t base_at = (size_t)(model.base - arena), end = old_len + tried;
+		size_t from = old_len < CMSG_ALIGN(1) ? 0 : old_len - CMSG_ALIGN(1);
+
+		for (size_t i = old_n; i < model.n; i++)
+			expect_message(&model.msg[i]);
+		end = tried > model.cap || end > model.cap ? model.cap : end;
+		end = end < model.len ? model.len : end;
+		check_bytes(opno, op_names[op], base_at + from, base_at + end);
+	}
+	if (op != OP_INIT && op != OP_CLEAR && model.len > old_len) {
+		d = cmsgbuf_check(model.base + old_len, model.len - old_len);
+		fuzz_assert(d == CMSGBUF_WELL_FORMED, "op %zu (%s): cmsgbuf_check of the new messages: %s",
+			    opno, op_names[op], cmsgbuf_defect_str(d));
+	}
 	check_walks();
 }
 
-/* One message for RIGHTS (0), CREDS (1) or RAW (2); *owned is its payload's block. */
-static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, void **owned)
+/* Everything: every byte of the arena, the whole buffer's check, both walks from the start. */
+FUZZ_NO_COVERAGE static void check_all(size_t opno, const char *when)
+{
+	unsigned char *control = cmsgbuf_send_control(&buf);
+	enum cmsgbuf_defect d;
+	size_t from, to;
+
+	arena_checked(&from, &to);
+	check_bytes(opno, when, from, to);
+	d = cmsgbuf_check(control, model.len);
+	if (d != CMSGBUF_WELL_FORMED)
+		fuzz_hexdump("control", control, model.len);
+	fuzz_assert(d == CMSGBUF_WELL_FORMED, "op %zu (%s): cmsgbuf_check: %s", opno, when,
+		    cmsgbuf_defect_str(d));
+	walked.n = 0;
+	check_walks();
+}
+
+/*
+ * The payloads of one operation. Under ASan they lie in a static pool, each
+ * between poisoned bytes, and all are poisoned again once the operation is
+ * done: a read one byte outside, or after the operation, is reported as with
+ * malloc(), without its cost (a stack trace per block). Elsewhere (valgrind)
+ * they are blocks of exactly their size from malloc().
+ */
+#ifdef SEND_OPS_ASAN
+#define REDZONE 16
+static alignas(16) unsigned char pool[8 * (2048 + 2 * REDZONE) + REDZONE];
+static size_t pool_used = REDZONE;
+
+FUZZ_NO_COVERAGE static void *payload_alloc(size_t n)
+{
+	unsigned char *p = pool + pool_used;
+
+	static bool poisoned;
+
+	if (!poisoned) {
+		ASAN_POISON_MEMORY_REGION(pool, sizeof(pool));
+		poisoned = true;
+	}
+	if (n > sizeof(pool) - pool_used - REDZONE)
+		abort();
+	ASAN_UNPOISON_MEMORY_REGION(p, n);
+	pool_used += (n + REDZONE - 1) / REDZONE * REDZONE + REDZONE;
+	return p;
+}
+
+FUZZ_NO_COVERAGE static void payloads_release(void)
+{
+	ASAN_POISON_MEMORY_REGION(pool, pool_used);
+	pool_used = REDZONE;
+}
+#else
+static void *blocks[8];
+static size_t nblocks;
+
+FUZZ_NO_COVERAGE static void *payload_alloc(size_t n)
+{
+	if (nblocks == sizeof(blocks) / sizeof(blocks[0]))
+		abort();
+	return blocks[nblocks++] = fuzz_alloc(n);
+}
+
+FUZZ_NO_COVERAGE static void payloads_release(void)
+{
+	while (nblocks)
+		free(blocks[--nblocks]);
+}
+#endif
+
+/* The next @n bytes of the input in a payload of exactly @n bytes; NULL when @n is 0. */
+FUZZ_NO_COVERAGE static unsigned char *payload_bytes(struct fuzz_input *in, size_t n)
+{
+	unsigned char *p = n ? payload_alloc(n) : NULL;
+
+	if (n)
+		fuzz_take(in, p, n);
+	return p;
+}
+
+/*
+ * The message the value constructor of (@level, @type) makes of @v (its low
+ * bytes, as the constructor's type takes them) or of @block (the packet-info
+ * ones); *twin is the same message as cmsgbuf_raw() makes it from @raw, which
+ * holds the bytes the kernel is to get. false when no constructor makes the kind.
+ */
+static bool construct(int level, int type, uint64_t v, const void *block, struct cmsgbuf_msg *m,
+		      struct cmsgbuf_msg *twin, unsigned char raw[8])
+{
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+	int i = (int)u32;
+
+	if (level == IPPROTO_IP && type == IP_PKTINFO) {
+		*m = cmsgbuf_ip_pktinfo(block);
+		*twin = cmsgbuf_raw(level, type, block, sizeof(struct in_pktinfo));
+		return true;
+	}
+	if (level == IPPROTO_IPV6 && type == IPV6_PKTINFO) {
+		*m = cmsgbuf_ipv6_pktinfo(block);
+		*twin = cmsgbuf_raw(level, type, block, sizeof(struct in6_pktinfo));
+		return true;
+	}
+	memcpy(raw, &v, 8);
+	if (level == SOL_UDP && type == UDP_SEGMENT) {
+		*m = cmsgbuf_udp_segment(u16);
+		memcpy(raw, &u16, sizeof(u16));
+		*twin = cmsgbuf_raw(level, type, raw, sizeof(u16));
+		return true;
+	}
+	if (level == SOL_SOCKET && type == SCM_TXTIME) {
+		*m = cmsgbuf_txtime(v);
+		*twin = cmsgbuf_raw(level, type, raw, sizeof(v));
+		return true;
+	}
+	memcpy(raw, &u32, sizeof(u32));
+	*twin = cmsgbuf_raw(level, type, raw, sizeof(u32));
+	if (level == IPPROTO_IP && type == IP_TOS)
+		*m = cmsgbuf_ip_tos(i);
+	else if (level == IPPROTO_IP && type == IP_TTL)
+		*m = cmsgbuf_ip_ttl(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_TCLASS)
+		*m = cmsgbuf_ipv6_tclass(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_HOPLIMIT)
+		*m = cmsgbuf_ipv6_hoplimit(i);
+	else if (level == IPPROTO_IPV6 && type == IPV6_DONTFRAG)
+		*m = cmsgbuf_ipv6_dontfrag(i);
+	else if (level == SOL_SOCKET && type == SO_MARK)
+		*m = cmsgbuf_mark(u32);
+	else if (level == SOL_SOCKET && type == SO_PRIORITY)
+		*m = cmsgbuf_priority(u32);
+	else if (level == SOL_SOCKET && type == SO_TIMESTAMPING_OLD)
+		*m = cmsgbuf_tx_timestamping(u32);
+	else if (level == SOL_SOCKET && type == SCM_TS_OPT_ID)
+		*m = cmsgbuf_ts_opt_id(u32);
+	else
+		return false;
+	return true;
+}
+
+/*
+ * A RAW message with bit 3 of its mode: a constructor's, checked against its
+ * raw twin (the fields and the payload bytes), or, for a kind no constructor
+ * makes, one filled in by hand that holds up to 15 bytes (push refuses more
+ * than 8).
+ */
+static struct cmsgbuf_msg decode_typed(struct fuzz_input *in, int level, int type, void **owned)
+{
+	struct cmsgbuf_msg m, twin;
+	unsigned char raw[8], *block;
+	uint64_t v = (uint64_t)fuzz_u32(in);
+
+	v |= (uint64_t)fuzz_u32(in) << 32;
+	/* exactly the struct's size, so that ASan sees a read past it */
+	block = payload_bytes(in, (level == IPPROTO_IP && type == IP_PKTINFO) ? sizeof(struct in_pktinfo) :
+			       (level == IPPROTO_IPV6 && type == IPV6_PKTINFO) ? sizeof(struct in6_pktinfo) : 0);
+	*owned = block;
+	if (construct(level, type, v, block, &m, &twin, raw)) {
+		fuzz_assert(m.level == twin.level && m.type == twin.type && m.len == twin.len && !m.unchecked,
+			    "constructor of (%d, %d): level %d type %d len %zu, expected %d %d %zu", level,
+			    type, m.level, m.type, m.len, twin.level, twin.type, twin.len);
+		fuzz_assert(memcmp(payload_of(&m), twin.data, m.len) == 0,
+			    "constructor of (%d, %d): its payload is not the value's bytes", level, type);
+		return m;
+	}
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.type = type;
+	m.len = fuzz_u8(in) % 16;
+	m.held = true;
+	memcpy(m.value, &v, sizeof(m.value));
+	return m;
+}
+
+/* One message for RIGHTS (0), CREDS (1) or RAW (2); *owned is its payload. */
+FUZZ_NO_COVERAGE static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, void **owned)
 {
 	unsigned int sel, mode;
 	bool unchecked;
@@ -468,15 +784,17 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 
 	if (kind == 0) {
 		size_t n = fuzz_u16(in) % 300;
-		int *fds = n ? fuzz_alloc(n * sizeof(int)) : NULL;
+		int *fds = n ? payload_alloc(n * sizeof(int)) : NULL;
+		int8_t bytes[300];
 
+		fuzz_take(in, bytes, n);
 		for (size_t i = 0; i < n; i++)
-			fds[i] = (int8_t)fuzz_u8(in);
+			fds[i] = bytes[i];
 		*owned = fds;
 		return cmsgbuf_rights(fds, n);
 	}
 	if (kind == 1) {
-		struct cmsgbuf_ucred *c = fuzz_alloc(sizeof(*c));
+		struct cmsgbuf_ucred *c = payload_alloc(sizeof(*c));
 
 		c->pid = (pid_t)fuzz_u32(in);
 		c->uid = (uid_t)fuzz_u32(in);
@@ -488,6 +806,8 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 	level = sel < NAMED ? named[sel].level : fuzz_i32(in);
 	type = sel < NAMED ? named[sel].type : fuzz_i32(in);
 	mode = fuzz_u8(in);
+	if (mode & 8)
+		return decode_typed(in, level, type, owned);
 	unchecked = mode & 4;
 	mode %= 4;
 	if (mode == 3) {
@@ -496,7 +816,7 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 		len = huge[pick % (sizeof(huge) / sizeof(huge[0]))];
 		*owned = NULL;
 		if (!(pick & 0x80)) {
-			unsigned char *head = fuzz_alloc(4);
+			unsigned char *head = payload_alloc(4);
 
 			memset(head, 0, 4);
 			head[0] = fuzz_u8(in);
@@ -504,12 +824,12 @@ static struct cmsgbuf_msg decode_msg(struct fuzz_input *in, unsigned int kind, v
 		}
 	} else {
 		len = fuzz_u16(in) % 2048;
-		*owned = mode == 2 ? NULL : fuzz_bytes(in, len);
+		*owned = mode == 2 ? NULL : payload_bytes(in, len);
 	}
 	return unchecked ? cmsgbuf_unchecked(level, type, *owned, len) : cmsgbuf_raw(level, type, *owned, len);
 }
 
-static void do_init(struct fuzz_input *in)
+FUZZ_NO_COVERAGE static void do_init(struct fuzz_input *in)
 {
 	unsigned int flags = fuzz_u8(in);
 	size_t size = fuzz_u16(in) % (MAX_SIZE + 1);
@@ -519,7 +839,7 @@ static void do_init(struct fuzz_input *in)
 		space = NULL;
 		size = 0;
 	}
-	reset_arena(space, size, fuzz_u8(in));
+	set_space(space, size, fuzz_u8(in));
 	model_init(&model, space, size);
 	if (flags & 2)
 		buf = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
@@ -527,21 +847,28 @@ static void do_init(struct fuzz_input *in)
 		cmsgbuf_send_init(&buf, space, size);
 }
 
+/* CMSG_SPACE() of @m's length, or SIZE_MAX when that would exceed what any space holds. */
+static size_t space_of(const struct cmsgbuf_msg *m)
+{
+	return m->len > MAX_SIZE ? SIZE_MAX : CMSG_SPACE(m->len);
+}
+
 /*
  * Runs one operation on buf and on the model: *ok and *err are what cmsgbuf
- * answered; returns the errno the model expects (0: success).
+ * answered, *tried the bytes its messages would take (SIZE_MAX: more than
+ * any space); returns the errno the model expects (0: success).
  */
-static int run_op(struct fuzz_input *in, enum op op, bool *ok, int *err)
+FUZZ_NO_COVERAGE static int run_op(struct fuzz_input *in, enum op op, bool *ok, int *err, size_t *tried)
 {
 	struct cmsgbuf_msg msgs[8];
 	void *owned[8] = { NULL };
+	unsigned char saved[offsetof(struct model, msg)];
 	size_t n = 0;
 	int want = 0;
 
 	switch (op) {
 	case OP_INIT:
 		do_init(in);
-		memcpy(before, arena, sizeof(arena));
 		return 0;
 	case OP_CLEAR:
 		cmsgbuf_send_clear(&buf);
@@ -552,6 +879,7 @@ static int run_op(struct fuzz_input *in, enum op op, bool *ok, int *err)
 	case OP_CREDS:
 	case OP_RAW:
 		msgs[0] = decode_msg(in, op - OP_RIGHTS, &owned[0]);
+		*tried = space_of(&msgs[0]);
 		want = verdict(&model, &msgs[0]);
 		errno = 0;
 		*ok = cmsgbuf_send_push(&buf, msgs[0]);
@@ -568,47 +896,58 @@ static int run_op(struct fuzz_input *in, enum op op, bool *ok, int *err)
 			return EINVAL;
 		}
 		n %= 9;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			msgs[i] = decode_msg(in, fuzz_u8(in) % 3, &owned[i]);
-		/* All or nothing: the batch joins a copy, which replaces the model on success. */
-		memcpy(&scratch, &model, sizeof(model));
+			*tried = space_of(&msgs[i]) > SIZE_MAX - *tried ? SIZE_MAX : *tried + space_of(&msgs[i]);
+		}
+		/*
+		 * All or nothing: the batch joins the model, which a refusal
+		 * takes back to what it was (the arrays' new entries are then
+		 * past their used part).
+		 */
+		memcpy(saved, &model, sizeof(saved));
 		for (size_t i = 0; i < n && !want; i++) {
-			want = verdict(&scratch, &msgs[i]);
+			want = verdict(&model, &msgs[i]);
 			if (!want)
-				model_append(&scratch, &msgs[i]);
+				model_append(&model, &msgs[i]);
 		}
 		errno = 0;
 		*ok = cmsgbuf_send_extend(&buf, n ? msgs : NULL, n);
 		*err = errno;
-		if (!want)
-			memcpy(&model, &scratch, sizeof(model));
+		if (want)
+			memcpy(&model, saved, sizeof(saved));
 		break;
 	case OP_COUNT:
 		abort();
 	}
-	for (size_t i = 0; i < 8; i++)
-		free(owned[i]);
+	payloads_release();
 	return want;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+FUZZ_NO_COVERAGE int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
+	size_t opno = 0;
 
 	if (!guards[0])
 		make_guards();
-	reset_arena(NULL, 0, 0);
 	model_init(&model, NULL, 0);
 	buf = (struct cmsgbuf_send)CMSGBUF_SEND_EMPTY;
-	for (size_t opno = 0; opno < MAX_OPS && !fuzz_done(&in); opno++) {
+	walked.n = 0;
+	for (; opno < MAX_OPS && !fuzz_done(&in); opno++) {
 		enum op op = (enum op)(fuzz_u8(&in) % OP_COUNT);
-		size_t old_len = model.len;
+		size_t old_len = model.len, old_n = model.n, tried = 0;
 		bool ok = true;
 		int want, err = 0;
 
-		memcpy(before, arena, sizeof(arena));
-		want = run_op(&in, op, &ok, &err);
-		check(opno, op, ok, err, want, op == OP_INIT || op == OP_CLEAR ? model.len : old_len);
+		/* Init lays the space anew: first, everything the ops before it did. */
+		if (op == OP_INIT)
+			check_all(opno, "before init");
+		want = run_op(&in, op, &ok, &err, &tried);
+		check_op(opno, op, ok, err, want, old_len, old_n, tried);
 	}
+	check_all(opno, "at the end");
+	set_space(NULL, 0, 0);
+	model_init(&model, NULL, 0);
 	return 0;
 }

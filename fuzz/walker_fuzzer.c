@@ -4,9 +4,18 @@
  * cmsgbuf_check(); where cmsgbuf_check() accepts, the libc's walk agrees too.
  *
  * The input: one byte whose value mod 16 is how far past an aligned address
- * the buffer starts, then the buffer's bytes. The buffer ends where its heap
- * block does, so ASan reports a read past its end; the bytes before it are
- * poisoned as far as ASan's 8-byte granules allow.
+ * the buffer starts and whose value / 16 is a number of edits, then the
+ * edits, 6 bytes each, then the buffer's bytes. The buffer ends where its
+ * heap block does, so ASan reports a read past its end; the bytes before it
+ * are poisoned as far as ASan's 8-byte granules allow.
+ *
+ * An edit changes the bytes in the middle of the walk, as shared memory,
+ * another thread or a caller editing a header in place may: u8 step (after
+ * the walk returned its step-th header, counting from 0, and before it asks
+ * for the next), i8 where (from that header's start), u32 value (written
+ * little-endian over the 4 bytes there, moved to lie inside the buffer).
+ * Once the bytes changed, the walk is held to what each cmsgbuf_next() call
+ * must return from the bytes as they are at that call.
  */
 
 #include <stdalign.h>
@@ -68,6 +77,81 @@ static void libc_walk(unsigned char *control, size_t len, const struct cmsghdr *
 	fuzz_assert(!h, "the libc walk finds more than cmsgbuf's %zu headers", n);
 }
 
+struct edit {
+	uint8_t step;
+	int8_t where;
+	uint32_t value;
+};
+
+#define MAX_EDITS 15
+
+/* Applies the edits of @step around the header at @off. */
+static void apply_edits(unsigned char *control, size_t len, size_t off, size_t step,
+			const struct edit *edits, size_t nedits)
+{
+	for (size_t i = 0; i < nedits; i++) {
+		ptrdiff_t at = (ptrdiff_t)off + edits[i].where;
+		uint8_t le[4] = { (uint8_t)edits[i].value, (uint8_t)(edits[i].value >> 8),
+				  (uint8_t)(edits[i].value >> 16), (uint8_t)(edits[i].value >> 24) };
+
+		if (edits[i].step != step || len < sizeof(le))
+			continue;
+		at = at < 0 ? 0 : at;
+		at = (size_t)at > len - sizeof(le) ? (ptrdiff_t)(len - sizeof(le)) : at;
+		memcpy(control + at, le, sizeof(le));
+	}
+}
+
+/* What cmsgbuf_next() must return after the header at @off, from the bytes as they are now. */
+static const struct cmsghdr *next_now(unsigned char *control, size_t len, size_t off)
+{
+	struct cmsghdr h;
+	size_t clen;
+
+	memcpy(&h, control + off, sizeof(h));
+	clen = h.cmsg_len;
+	if (clen < CMSG_LEN(0) || clen > len - off || CMSG_ALIGN(clen) > len - off)
+		return NULL;
+	off += CMSG_ALIGN(clen);
+	if (len - off < sizeof(h))
+		return NULL;
+	memcpy(&h, control + off, sizeof(h));
+	if (h.cmsg_len < CMSG_LEN(0) || h.cmsg_len > len - off)
+		return NULL;
+	return (const struct cmsghdr *)(void *)(control + off);
+}
+
+/*
+ * The walk while the bytes change under it: every header returned lies
+ * inside, each after the one before, and is the one the bytes at that moment
+ * name.
+ */
+static void walk_edited(unsigned char *control, size_t len, const struct edit *edits, size_t nedits)
+{
+	size_t most = len / CMSG_LEN(0), n = 0;
+	const struct cmsghdr *h = cmsgbuf_first(control, len);
+
+	while (h) {
+		size_t off = (size_t)((uintptr_t)h - (uintptr_t)control);
+		const struct cmsghdr *want;
+		struct cmsghdr hc;
+
+		fuzz_assert(n < most, "edited walk: more than %zu headers in %zu bytes", n, len);
+		fuzz_assert(off % CMSGBUF_HDR_ALIGN == 0 && off <= len && len - off >= sizeof(hc),
+			    "edited walk: header %zu at offset %zu of %zu bytes", n, off, len);
+		memcpy(&hc, h, sizeof(hc));
+		fuzz_assert(hc.cmsg_len >= CMSG_LEN(0) && hc.cmsg_len <= len - off,
+			    "edited walk: header %zu at %zu: cmsg_len %zu is not within the %zu bytes left",
+			    n, off, (size_t)hc.cmsg_len, len - off);
+		apply_edits(control, len, off, n, edits, nedits);
+		want = next_now(control, len, off);
+		h = cmsgbuf_next(control, len, h);
+		fuzz_assert(h == want, "edited walk: after header %zu at %zu, next is %p, expected %p",
+			    n, off, (const void *)h, (const void *)want);
+		n++;
+	}
+}
+
 static void walk(unsigned char *control, size_t len)
 {
 	bool aligned = (uintptr_t)control % CMSGBUF_HDR_ALIGN == 0;
@@ -111,13 +195,26 @@ static void walk(unsigned char *control, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t skip = size ? data[0] % 16 : 0, len = size ? size - 1 : 0;
-	unsigned char *block = fuzz_alloc(skip + len ? skip + len : 1), *control = block + skip;
+	struct fuzz_input in = { data, size };
+	uint8_t first = fuzz_u8(&in);
+	size_t skip = first % 16, nedits = first / 16, len;
+	struct edit edits[MAX_EDITS];
+	unsigned char *block, *control;
 
-	if (len)
-		memcpy(control, data + 1, len);
+	for (size_t i = 0; i < nedits; i++) {
+		edits[i].step = fuzz_u8(&in);
+		edits[i].where = (int8_t)fuzz_u8(&in);
+		edits[i].value = fuzz_u32(&in);
+	}
+	len = in.left;
+	block = fuzz_alloc(skip + len ? skip + len : 1);
+	control = block + skip;
+	fuzz_take(&in, control, len);
 	ASAN_POISON_MEMORY_REGION(block, skip);
-	walk(control, len);
+	if (nedits)
+		walk_edited(control, len, edits, nedits);
+	else
+		walk(control, len);
 	fuzz_assert(!cmsgbuf_first(NULL, len) && !cmsgbuf_next(control, len, NULL),
 		    "a walk of NULL found a header");
 	fuzz_assert(cmsgbuf_check(NULL, len) == CMSGBUF_WELL_FORMED, "NULL is not an empty buffer");

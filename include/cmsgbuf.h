@@ -194,25 +194,56 @@ struct cmsgbuf_ucred {
 	}
 #define CMSGBUF_SPACE(total) ((total) + CMSGBUF_HDR_ALIGN - 1)
 
+/*
+ * private: an anonymous union is C11 and C++; in C99, gcc and clang take it
+ * as an extension, which __extension__ keeps -Wpedantic quiet about
+ */
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L)
+#define CMSGBUF_PRIVATE_ANONYMOUS
+#elif defined(__GNUC__)
+#define CMSGBUF_PRIVATE_ANONYMOUS __extension__
+#else
+#error "cmsgbuf.h needs C11, C++11 or GNU C99 (struct cmsgbuf_msg holds an anonymous union)"
+#endif
+
 /**
  * struct cmsgbuf_msg - one control message, as pushed or as received
  * @level: cmsg_level, such as SOL_SOCKET or IPPROTO_IP
  * @type: cmsg_type, such as SCM_RIGHTS or IP_TOS
- * @data: the payload; may be NULL only when @len is 0
+ * @data: the payload, when @held is false; may be NULL only when @len is 0
+ * @value: the payload, when @held is true: @len bytes, at most 8
  * @len: the payload's length in bytes
  * @unchecked: true only in a message of cmsgbuf_unchecked(), which push
  *             checks for its structure alone; every other constructor, and
  *             cmsgbuf_recv_next(), set it false (so does zeroing the struct,
  *             as a message filled in field by field needs)
+ * @held: true when the message holds its payload itself, in @value, as the
+ *        value constructors below make it (cmsgbuf_ip_tos(), ...); false
+ *        when it points at it (@data): every other constructor, and
+ *        cmsgbuf_recv_next(), whose @data points into the receive buffer
  *
- * A message only points at its payload: nothing is copied until it is pushed.
+ * A message made by cmsgbuf_rights(), cmsgbuf_credentials(), cmsgbuf_raw(),
+ * cmsgbuf_unchecked(), cmsgbuf_ip_pktinfo() or cmsgbuf_ipv6_pktinfo() only
+ * points at its payload: nothing is copied until it is pushed, and the
+ * payload must live until then. A value constructor copies its value into
+ * the message, so that push(&b, cmsgbuf_ip_tos(0x2e)) needs no variable;
+ * the message may be copied, returned, kept in an array for
+ * cmsgbuf_send_extend(), and its value goes with it. @data and @value
+ * share their bytes: a struct returned by value cannot point at its own
+ * storage, and the union keeps the struct at its size (32 bytes on 64-bit
+ * Linux). The packet-info structs (12 and 20 bytes) are larger than @value,
+ * so their constructors point at the caller's.
  */
 struct cmsgbuf_msg {
 	int level;
 	int type;
-	const void *data;
+	CMSGBUF_PRIVATE_ANONYMOUS union {
+		const void *data;
+		unsigned char value[8];
+	};
 	size_t len;
 	bool unchecked;
+	bool held;
 };
 
 /**
@@ -223,7 +254,7 @@ struct cmsgbuf_msg {
  */
 static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, fds, 0, false };
+	struct cmsgbuf_msg m = { SOL_SOCKET, SCM_RIGHTS, { fds }, 0, false, false };
 
 	/* A count too large to express in bytes keeps a length push refuses. */
 	m.len = n > (size_t)INT_MAX / sizeof(int) ? (size_t)-1 : n * sizeof(int);
@@ -245,7 +276,7 @@ static inline struct cmsgbuf_msg cmsgbuf_rights(const int *fds, size_t n)
  */
 static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred *cred)
 {
-	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, cred, sizeof(*cred), false };
+	struct cmsgbuf_msg m = { SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, { cred }, sizeof(*cred), false, false };
 
 	return m;
 }
@@ -260,7 +291,7 @@ static inline struct cmsgbuf_msg cmsgbuf_credentials(const struct cmsgbuf_ucred 
  */
 static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len, false };
+	struct cmsgbuf_msg m = { level, type, { data }, len, false, false };
 
 	return m;
 }
@@ -280,9 +311,334 @@ static inline struct cmsgbuf_msg cmsgbuf_raw(int level, int type, const void *da
  */
 static inline struct cmsgbuf_msg cmsgbuf_unchecked(int level, int type, const void *data, size_t len)
 {
-	struct cmsgbuf_msg m = { level, type, data, len, true };
+	struct cmsgbuf_msg m = { level, type, { data }, len, true, false };
 
 	return m;
+}
+
+/*
+ * Value constructors: the kinds a UDP/IP sender passes with its datagrams,
+ * each taking its value in its C type, each with its space macro (the
+ * message's CMSG_SPACE(), an integer constant expression like those above).
+ *
+ * Every value constructor but the two packet-info ones copies its value
+ * into the message (see struct cmsgbuf_msg), so that a push needs no
+ * variable:
+ *
+ * assumes: int sock; struct sockaddr_in to; struct iovec iov;
+ *	CMSGBUF_BUFFER_TYPE(CMSGBUF_UDP_SEGMENT_SPACE + CMSGBUF_IP_TOS_SPACE) space;
+ *	struct cmsgbuf_send b;
+ *
+ *	cmsgbuf_send_init(&b, &space, sizeof(space));
+ *	if (!cmsgbuf_send_push(&b, cmsgbuf_udp_segment(1200)) ||
+ *	    !cmsgbuf_send_push(&b, cmsgbuf_ip_tos(0x2e << 2 | 1)))	// EF, ECT(1)
+ *		err(1, "push");
+ *	cmsgbuf_sendmsg_v4(sock, &to, &iov, 1, &b, 0);
+ *
+ * Push applies the kernel's rule for each value (see each constructor):
+ * the integer types are those of the kernel's payload, so that a value it
+ * refuses (an IP_TTL of 0, an IP_TOS of 256) is refused by push with EINVAL
+ * rather than cut to fit. And each kind sets a field of the kernel's send
+ * state that no other message in the buffer may set (see
+ * cmsgbuf_send_push()). What push cannot know stays the kernel's to refuse
+ * in sendmsg(2): a capability, an option of the socket, the source address,
+ * the route. Each constructor says which. And the buffer does not know its
+ * socket's family: the kernel ignores, without a word, the IPPROTO_IP kinds
+ * on an IPv6 socket sending to an IPv6 address, and the IPPROTO_IPV6 kinds
+ * on an IPv4 socket (an IPv6 socket sending to an IPv4-mapped address takes
+ * both).
+ */
+
+/* private: constants the libcs' headers may lack (Linux's generic values) */
+#define CMSGBUF_PRIVATE_UDP_SEGMENT 103
+#ifdef SO_MARK
+#define CMSGBUF_PRIVATE_SO_MARK SO_MARK
+#else
+#define CMSGBUF_PRIVATE_SO_MARK 36
+#endif
+#ifdef SO_PRIORITY
+#define CMSGBUF_PRIVATE_SO_PRIORITY SO_PRIORITY
+#else
+#define CMSGBUF_PRIVATE_SO_PRIORITY 12
+#endif
+#ifdef SCM_TXTIME
+#define CMSGBUF_PRIVATE_SCM_TXTIME SCM_TXTIME
+#else
+#define CMSGBUF_PRIVATE_SCM_TXTIME 61
+#endif
+/* not SO_TIMESTAMPING, which a libc may define as SO_TIMESTAMPING_NEW (Linux 5.1 on) */
+#ifdef SO_TIMESTAMPING_OLD
+#define CMSGBUF_PRIVATE_SO_TIMESTAMPING SO_TIMESTAMPING_OLD
+#else
+#define CMSGBUF_PRIVATE_SO_TIMESTAMPING 37
+#endif
+#ifdef SCM_TS_OPT_ID
+#define CMSGBUF_PRIVATE_SCM_TS_OPT_ID SCM_TS_OPT_ID
+#else
+#define CMSGBUF_PRIVATE_SCM_TS_OPT_ID 81
+#endif
+/**
+ * struct cmsgbuf_in_pktinfo - laid out as struct in_pktinfo (IP_PKTINFO)
+ * @ipi_ifindex: received: the interface the datagram arrived on; sent: the
+ *               outgoing interface (0: the route's)
+ * @ipi_spec_dst: received: the local address a reply would be sent from;
+ *                sent: the source address (0: the route's)
+ * @ipi_addr: received: the destination address in the IP header; ignored on send
+ *
+ * struct in_pktinfo is declared only under _DEFAULT_SOURCE in glibc; this
+ * one needs no feature macro and has the same layout and member names.
+ * cmsgbuf_msg_ip_pktinfo() reads one, cmsgbuf_ip_pktinfo() sends one.
+ */
+struct cmsgbuf_in_pktinfo {
+	int ipi_ifindex;
+	struct in_addr ipi_spec_dst;
+	struct in_addr ipi_addr;
+};
+
+/**
+ * struct cmsgbuf_in6_pktinfo - laid out as struct in6_pktinfo (IPV6_PKTINFO)
+ * @ipi6_addr: received: the destination address in the IP header; sent: the
+ *             source address (:: for the route's)
+ * @ipi6_ifindex: received: the interface the datagram arrived on; sent: the
+ *                outgoing interface (0: the route's)
+ *
+ * struct in6_pktinfo is declared only under _GNU_SOURCE in glibc.
+ * cmsgbuf_msg_ipv6_pktinfo() reads one, cmsgbuf_ipv6_pktinfo() sends one.
+ */
+struct cmsgbuf_in6_pktinfo {
+	struct in6_addr ipi6_addr;
+	unsigned int ipi6_ifindex;
+};
+
+#define CMSGBUF_UDP_SEGMENT_SPACE CMSG_SPACE(sizeof(uint16_t))
+#define CMSGBUF_IP_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo))
+#define CMSGBUF_IPV6_PKTINFO_SPACE CMSG_SPACE(sizeof(struct cmsgbuf_in6_pktinfo))
+#define CMSGBUF_IP_TOS_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_TCLASS_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IP_TTL_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_HOPLIMIT_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_IPV6_DONTFRAG_SPACE CMSG_SPACE(sizeof(int))
+#define CMSGBUF_TXTIME_SPACE CMSG_SPACE(sizeof(uint64_t))
+#define CMSGBUF_MARK_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_PRIORITY_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_TX_TIMESTAMPING_SPACE CMSG_SPACE(sizeof(uint32_t))
+#define CMSGBUF_TS_OPT_ID_SPACE CMSG_SPACE(sizeof(uint32_t))
+
+/*
+ * private: where the payload of message @m lies: in the message (@held) or
+ * at @data. NULL for a held message that claims more bytes than @value has,
+ * which no constructor makes: a reader then refuses it rather than read
+ * past. (A macro: the header's C99 inline functions may not call a static one.)
+ */
+#define CMSGBUF_PRIVATE_PAYLOAD(m)                                                  \
+	(!(m)->held ? (m)->data                                                     \
+	 : (m)->len <= sizeof((m)->value) ? (const void *)(m)->value : CMSGBUF_PRIVATE_NULL)
+
+/* private: a message holding the @len bytes at @value (at most 8), its padding zeroed */
+static inline struct cmsgbuf_msg cmsgbuf_private_held(int level, int type, const void *value, size_t len)
+{
+	struct cmsgbuf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.level = level;
+	m.type = type;
+	memcpy(m.value, value, len);
+	m.len = len;
+	m.held = true;
+	return m;
+}
+
+/**
+ * cmsgbuf_udp_segment() - UDP_SEGMENT: send one buffer as datagrams of @size bytes (GSO)
+ * @size: the payload bytes of each datagram but the last, which carries the rest
+ *
+ * One sendmsg(2) of n bytes then leaves as n / @size datagrams of @size
+ * bytes, and one of the rest. The kernel takes any u16 (0: no
+ * segmentation). Push cannot know what the kernel checks at send time
+ * (udp_send_skb()), and refuses with EINVAL: a @size whose datagrams would
+ * not fit the route's MTU with their headers, more segments than
+ * UDP_MAX_SEGMENTS, a socket with checksums off (SO_NO_CHECK). Sets the
+ * kernel's gso_size: one per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_udp_segment(uint16_t size)
+{
+	return cmsgbuf_private_held(IPPROTO_UDP, CMSGBUF_PRIVATE_UDP_SEGMENT, &size, sizeof(size));
+}
+
+/**
+ * cmsgbuf_ip_pktinfo() - IP_PKTINFO: the source address and interface of an IPv4 datagram
+ * @info: ipi_spec_dst is the source address (0: the route's), ipi_ifindex
+ *        the outgoing interface (0: the route's); ipi_addr is ignored.
+ *        The message points at it: it must live until pushed.
+ *
+ * The classic use: a server bound to a wildcard address replies from the
+ * address a datagram came to (ipi_addr of the received IP_PKTINFO, copied
+ * to ipi_spec_dst: cmsgbuf_msg_ip_pktinfo() reads the same struct). The
+ * kernel takes exactly one struct in_pktinfo (12 bytes). Push cannot know whether the address is one of the host's
+ * (without IP_FREEBIND or IP_TRANSPARENT on the socket, sendmsg(2) fails
+ * with EINVAL otherwise) or the interface exists. Sets the kernel's source
+ * address: one per buffer, with cmsgbuf_ipv6_pktinfo() (an IPv6 socket
+ * sending to an IPv4-mapped address takes both).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_pktinfo(const struct cmsgbuf_in_pktinfo *info)
+{
+	struct cmsgbuf_msg m = { IPPROTO_IP, IP_PKTINFO, { info }, sizeof(*info), false, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_ipv6_pktinfo() - IPV6_PKTINFO: the source address and interface of an IPv6 datagram
+ * @info: ipi6_addr is the source address (:: for the route's), ipi6_ifindex
+ *        the outgoing interface (0: the route's). The message points at
+ *        it: it must live until pushed.
+ *
+ * The kernel takes at least one struct in6_pktinfo (20 bytes). Push cannot
+ * know whether the address is one of the host's (without IPV6_FREEBIND or
+ * IPV6_TRANSPARENT on the socket, sendmsg(2) fails with EINVAL otherwise),
+ * or the interface exists (ENODEV). Sets the kernel's source address: one
+ * per buffer, with cmsgbuf_ip_pktinfo().
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_pktinfo(const struct cmsgbuf_in6_pktinfo *info)
+{
+	struct cmsgbuf_msg m = { IPPROTO_IPV6, IPV6_PKTINFO, { info }, sizeof(*info), false, false };
+
+	return m;
+}
+
+/**
+ * cmsgbuf_ip_tos() - IP_TOS: the type-of-service byte of one IPv4 datagram (DSCP and ECN)
+ * @tos: 0 to 255; push refuses others, as the kernel does
+ *
+ * Sent as an int (the kernel also takes one byte; it sends one byte up to a
+ * receiver with IP_RECVTOS). The kernel derives the datagram's priority
+ * from it too, so it sets two fields of the kernel's send state: one per
+ * buffer, and not with cmsgbuf_priority(). Push cannot know the socket: an
+ * IPv6 socket sending to an IPv6 address ignores it (use
+ * cmsgbuf_ipv6_tclass() there).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_tos(int tos)
+{
+	return cmsgbuf_private_held(IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+}
+
+/**
+ * cmsgbuf_ipv6_tclass() - IPV6_TCLASS: the traffic class of one IPv6 datagram (DSCP and ECN)
+ * @tclass: 0 to 255, or -1 for the socket's; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket: an IPv4 socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_tclass(int tclass)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass));
+}
+
+/**
+ * cmsgbuf_ip_ttl() - IP_TTL: the time to live of one IPv4 datagram
+ * @ttl: 1 to 255; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket: an IPv6 socket sending to an
+ * IPv6 address ignores it (use cmsgbuf_ipv6_hoplimit() there).
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ip_ttl(int ttl)
+{
+	return cmsgbuf_private_held(IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+}
+
+/**
+ * cmsgbuf_ipv6_hoplimit() - IPV6_HOPLIMIT: the hop limit of one IPv6 datagram
+ * @hoplimit: 0 to 255, or -1 for the route's; push refuses others, as the kernel does
+ *
+ * One per buffer (IPV6_2292HOPLIMIT sets the same field). Push cannot know
+ * the socket: an IPv4 socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_hoplimit(int hoplimit)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_HOPLIMIT, &hoplimit, sizeof(hoplimit));
+}
+
+/**
+ * cmsgbuf_ipv6_dontfrag() - IPV6_DONTFRAG: fail rather than fragment one IPv6 datagram
+ * @dontfrag: 1 to fail with EMSGSIZE a datagram larger than the path MTU,
+ *            0 to fragment it; push refuses others, as the kernel does
+ *
+ * One per buffer. Push cannot know the socket, nor the path MTU: an IPv4
+ * socket ignores it.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ipv6_dontfrag(int dontfrag)
+{
+	return cmsgbuf_private_held(IPPROTO_IPV6, IPV6_DONTFRAG, &dontfrag, sizeof(dontfrag));
+}
+
+/**
+ * cmsgbuf_txtime() - SCM_TXTIME: when to send one datagram
+ * @ns: the time, in nanoseconds of the clock the socket's SO_TXTIME names
+ *
+ * The kernel takes any u64. Push cannot know whether the socket has
+ * SO_TXTIME on: without it, sendmsg(2) fails with EINVAL. The time is kept
+ * only by a qdisc that honours it (etf, fq); elsewhere (loopback's noqueue)
+ * the datagram leaves at once. One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_txtime(uint64_t ns)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SCM_TXTIME, &ns, sizeof(ns));
+}
+
+/**
+ * cmsgbuf_mark() - SO_MARK: the mark of one packet, for routing and filtering
+ * @mark: any u32
+ *
+ * Push cannot know the sender's capabilities: without CAP_NET_RAW or
+ * CAP_NET_ADMIN, sendmsg(2) fails with EPERM. AF_UNIX refuses SO_MARK
+ * (EINVAL). One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_mark(uint32_t mark)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_MARK, &mark, sizeof(mark));
+}
+
+/**
+ * cmsgbuf_priority() - SO_PRIORITY: the queueing priority of one packet
+ * @priority: any u32
+ *
+ * Push cannot know the sender's capabilities: above 6, without CAP_NET_RAW
+ * or CAP_NET_ADMIN, sendmsg(2) fails with EPERM. One per buffer, and not
+ * with cmsgbuf_ip_tos(), which sets the priority too.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_priority(uint32_t priority)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_PRIORITY, &priority, sizeof(priority));
+}
+
+/**
+ * cmsgbuf_tx_timestamping() - SO_TIMESTAMPING: which transmit timestamps to record for one send
+ * @flags: SOF_TIMESTAMPING_TX_HARDWARE, _TX_SOFTWARE, _TX_SCHED, _TX_ACK,
+ *         _TX_COMPLETION (Linux 6.15), or'ed; push refuses any other bit
+ *         (SOF_TIMESTAMPING_TX_RECORD_MASK), as the kernel does
+ *
+ * The timestamps come back on the socket's error queue (recvmsg(2) with
+ * MSG_ERRQUEUE), but only in the forms the socket's SO_TIMESTAMPING option
+ * asks to report (SOF_TIMESTAMPING_SOFTWARE, _RAW_HARDWARE), which push
+ * cannot know: without them nothing comes. Sent as SO_TIMESTAMPING_OLD,
+ * which every kernel takes (the flags are the same in both names). One per
+ * buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_tx_timestamping(uint32_t flags)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SO_TIMESTAMPING, &flags, sizeof(flags));
+}
+
+/**
+ * cmsgbuf_ts_opt_id() - SCM_TS_OPT_ID: the id the transmit timestamps of one send report
+ * @id: any u32; the timestamps report it in ee_data
+ *
+ * Linux 6.13 on. Push cannot know whether the socket has
+ * SOF_TIMESTAMPING_OPT_ID in its SO_TIMESTAMPING option: without it, or on
+ * TCP, or on an older kernel, sendmsg(2) fails with EINVAL. One per buffer.
+ */
+static inline struct cmsgbuf_msg cmsgbuf_ts_opt_id(uint32_t id)
+{
+	return cmsgbuf_private_held(SOL_SOCKET, CMSGBUF_PRIVATE_SCM_TS_OPT_ID, &id, sizeof(id));
 }
 
 /**
@@ -327,9 +683,13 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  * Return: true when the message was added. false when it was not; then the
  * buffer, its length and every byte of its space are as they were, and errno
  * is, in the order checked:
- *  - EINVAL: @msg.data is NULL with a nonzero length;
+ *  - EINVAL: @msg.data is NULL with a nonzero length, or @msg.held is true
+ *    with a length above sizeof(@msg.value);
  *  - EOVERFLOW: the payload length exceeds INT_MAX, or the buffer's total
- *    would (the kernel refuses a control length above INT_MAX with ENOBUFS);
+ *    would (the kernel refuses a control length above INT_MAX with ENOBUFS;
+ *    it also refuses one above net.core.optmem_max, 128 KiB by default, with
+ *    ENOBUFS, a limit of the machine that push does not know: a buffer given
+ *    no more space than that, the space being its cap, stays below it);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
@@ -423,7 +783,11 @@ ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrl
  * that is not, and always ends, whatever cmsg_len holds. The last message may
  * lack its padding, as the kernel allows. @control must be aligned for struct
  * cmsghdr (as every buffer cmsgbuf builds or receives is): a misaligned or
- * NULL @control yields no header. @cur must come from the same walk.
+ * NULL @control yields no header. The bytes may change between calls
+ * (shared memory, another thread, a caller editing a header): cmsgbuf_next()
+ * checks @cur again as cmsgbuf_first() checks a header, so a @cur whose
+ * cmsg_len no longer fits, or that is NULL, misaligned or outside the buffer,
+ * ends the walk.
  */
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_first(const void *control, size_t len);
 CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t len,
@@ -571,6 +935,10 @@ struct cmsgbuf_recv {
  * aligned for struct cmsghdr on (at most INT_MAX bytes of it), and nothing
  * outside. A region too small to hold that byte gives a buffer without space:
  * the kernel then discards any descriptors sent and reports truncation.
+ *
+ * Init is for a buffer that is new or cleared: it forgets whatever @b held,
+ * and so leaks the descriptors @b still owned. Init a buffer once, before a
+ * receive loop, not in it: each receive clears @b first.
  */
 void cmsgbuf_recv_init(struct cmsgbuf_recv *b, void *space, size_t size);
 
@@ -629,12 +997,15 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recvmsg(int fd, const struct iovec *iov, size_t i
  * own: its clear closes every descriptor they name, and the new receive is
  * lost with them (closed, not leaked; none closed twice).
  *
- * Return: true. false, with nothing changed (@b as it was, and the
- * descriptors in @mh still the caller's unless @mh's bytes are @b's, as
- * above), and errno:
- *  - EBUSY: @b holds control data (a receive or adopt not cleared);
+ * Return: true. false with errno:
+ *  - EBUSY: @b holds control data (a receive or adopt not cleared). @b keeps
+ *    its messages and descriptors, and the descriptors in @mh stay the
+ *    caller's unless @mh's bytes are @b's, as above; but since an adopt
+ *    into a buffer holding data means the rule may have been broken, @b no
+ *    longer trusts its count of descriptors taken: its clear reads every
+ *    byte it holds again, and closes what they name;
  *  - EINVAL: @mh carries control data (msg_controllen is not 0) at a
- *    misaligned msg_control.
+ *    misaligned msg_control; nothing changed.
  */
 bool cmsgbuf_recv_adopt(struct cmsgbuf_recv *b, const struct msghdr *mh);
 
@@ -676,7 +1047,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
  * Return: true with @out filled. false when no such message was received,
  * with errno ENOENT and @out zeroed.
  */
-CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+CMSGBUF_INLINE bool cmsgbuf_recv_find(const struct cmsgbuf_recv *b, int level, int type,
 				      struct cmsgbuf_msg *out);
 
 /**
@@ -692,7 +1063,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int typ
  * ENOENT when no credentials were received, EINVAL when their payload is not
  * exactly one struct cmsgbuf_ucred.
  */
-CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(const struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
 
 /**
  * cmsgbuf_recv_truncated() - did the kernel set MSG_CTRUNC?
@@ -794,6 +1165,347 @@ static inline bool cmsgbuf_ucred_none(const struct cmsgbuf_ucred *cred)
 }
 
 /*
+ * UDP servers: the IP, UDP and timestamp messages a datagram brings
+ */
+
+/**
+ * DOC: Reading the messages of a UDP datagram
+ *
+ * Each reader below takes a message cmsgbuf_recv_next() yielded, checks its
+ * level, its type and that its payload is exactly the size the kernel sends
+ * for that kind on this ABI, and copies the value out through memcpy() (the
+ * payload need not be aligned for its type). On a message of another kind,
+ * or of another size, it returns false with errno EINVAL and writes nothing:
+ * so a loop may offer every message to each reader in turn.
+ *
+ * assumes: int sock; struct iovec iov; void reply(struct in_addr from, int tos);
+ *	unsigned char space[CMSGBUF_SPACE(
+ *		CMSGBUF_RAW_SPACE(sizeof(struct cmsgbuf_in_pktinfo)) + CMSGBUF_RAW_SPACE(1))];
+ *	struct cmsgbuf_recv b;
+ *	struct cmsgbuf_msg m;
+ *	struct cmsgbuf_in_pktinfo info;
+ *	int tos = 0;
+ *
+ *	memset(&info, 0, sizeof(info));
+ *	cmsgbuf_recv_init(&b, space, sizeof(space));
+ *	if (cmsgbuf_recvmsg(sock, &iov, 1, &b, 0) < 0)
+ *		return -1;
+ *	while (cmsgbuf_recv_next(&b, &m))
+ *		if (!cmsgbuf_msg_ip_pktinfo(&m, &info))
+ *			cmsgbuf_msg_ip_tos(&m, &tos);
+ *	reply(info.ipi_addr, tos);	// from the address the datagram was sent to
+ *	cmsgbuf_recv_clear(&b);
+ *
+ * The receiver asks for each kind with a socket option: IP_PKTINFO,
+ * IP_RECVTOS, IP_RECVTTL, IP_RECVORIGDSTADDR, IP_RECVERR (read with
+ * MSG_ERRQUEUE); IPV6_RECVPKTINFO, IPV6_RECVTCLASS, IPV6_RECVHOPLIMIT,
+ * IPV6_RECVORIGDSTADDR, IPV6_RECVERR; UDP_GRO; SO_TIMESTAMP, SO_TIMESTAMPNS,
+ * SO_TIMESTAMPING (and their _NEW forms), SO_RXQ_OVFL. On an IPv6 socket,
+ * an IPv4 datagram brings IPV6_PKTINFO with an IPv4-mapped address, and the
+ * other IP-level kinds only as the IPv4 ones, for the IP_ options.
+ *
+ * Size the space with CMSGBUF_RAW_SPACE() of each payload, and for the kinds
+ * whose size varies with the form or the family, with these:
+ * CMSGBUF_TIMESTAMP_SPACE holds any form of SCM_TIMESTAMP or SCM_TIMESTAMPNS
+ * (at most 16 bytes, in the _NEW forms), CMSGBUF_TIMESTAMPING_SPACE any form
+ * of SCM_TIMESTAMPING (at most 48 bytes), CMSGBUF_IP_RECVERR_SPACE and
+ * CMSGBUF_IPV6_RECVERR_SPACE an error with its offender,
+ * CMSGBUF_IP_ORIGDSTADDR_SPACE and CMSGBUF_IPV6_ORIGDSTADDR_SPACE an address.
+ */
+#define CMSGBUF_TIMESTAMP_SPACE CMSG_SPACE(2 * sizeof(int64_t))
+#define CMSGBUF_TIMESTAMPING_SPACE CMSG_SPACE(6 * sizeof(int64_t))
+#define CMSGBUF_IP_RECVERR_SPACE \
+	CMSG_SPACE(sizeof(struct cmsgbuf_sock_extended_err) + sizeof(struct sockaddr_in))
+#define CMSGBUF_IPV6_RECVERR_SPACE \
+	CMSG_SPACE(sizeof(struct cmsgbuf_sock_extended_err) + sizeof(struct sockaddr_in6))
+#define CMSGBUF_IP_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in))
+#define CMSGBUF_IPV6_ORIGDSTADDR_SPACE CMSG_SPACE(sizeof(struct sockaddr_in6))
+
+/**
+ * struct cmsgbuf_timespec - a received time, whatever the width of time_t
+ * @tv_sec: seconds since the epoch (CLOCK_REALTIME)
+ * @tv_nsec: nanoseconds, 0 to 999999999
+ *
+ * Not struct timespec: a 32-bit program may build with a 64-bit time_t
+ * (_TIME_BITS=64) and the library without, or the other way round; this
+ * layout is the same in both, and needs no <time.h>.
+ */
+struct cmsgbuf_timespec {
+	int64_t tv_sec;
+	long tv_nsec;
+};
+
+/**
+ * struct cmsgbuf_sock_extended_err - laid out as Linux's struct sock_extended_err
+ * @ee_errno: the error, such as ECONNREFUSED
+ * @ee_origin: SO_EE_ORIGIN_LOCAL (1), SO_EE_ORIGIN_ICMP (2), SO_EE_ORIGIN_ICMP6 (3), ...
+ *             (<linux/errqueue.h>)
+ * @ee_type: the ICMP or ICMPv6 type, for those origins
+ * @ee_code: the ICMP or ICMPv6 code, for those origins
+ * @ee_pad: zero
+ * @ee_info: the discovered MTU for EMSGSIZE; otherwise per origin
+ * @ee_data: per origin (RFC 4884 extension data, zerocopy ranges, ...)
+ *
+ * The same layout as <linux/errqueue.h>'s, whose header cmsgbuf.h does not
+ * impose on its users.
+ */
+struct cmsgbuf_sock_extended_err {
+	uint32_t ee_errno;
+	uint8_t ee_origin;
+	uint8_t ee_type;
+	uint8_t ee_code;
+	uint8_t ee_pad;
+	uint32_t ee_info;
+	uint32_t ee_data;
+};
+
+/**
+ * cmsgbuf_msg_ip_pktinfo() - the addresses of an IP_PKTINFO message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @info: where they are copied
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_PKTINFO) with a payload of exactly
+ * one struct cmsgbuf_in_pktinfo; false otherwise, with errno EINVAL and @info
+ * untouched.
+ */
+bool cmsgbuf_msg_ip_pktinfo(const struct cmsgbuf_msg *m, struct cmsgbuf_in_pktinfo *info);
+
+/* cmsgbuf_msg_ipv6_pktinfo() - as cmsgbuf_msg_ip_pktinfo(), for (IPPROTO_IPV6, IPV6_PKTINFO). */
+bool cmsgbuf_msg_ipv6_pktinfo(const struct cmsgbuf_msg *m, struct cmsgbuf_in6_pktinfo *info);
+
+/**
+ * cmsgbuf_msg_ip_tos() - the TOS byte of an IP_TOS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @tos: where the value, 0 to 255, is stored
+ *
+ * On receive the kernel sends IP_TOS as one byte (on send it takes an int);
+ * the reader takes exactly one byte.
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_TOS) with a 1-byte payload; false
+ * otherwise, with errno EINVAL and @tos untouched.
+ */
+bool cmsgbuf_msg_ip_tos(const struct cmsgbuf_msg *m, int *tos);
+
+/**
+ * cmsgbuf_msg_ipv6_tclass() - the traffic class of an IPV6_TCLASS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @tclass: where the value, 0 to 255, is stored
+ *
+ * cmsgbuf_msg_ip_ttl() (IPPROTO_IP, IP_TTL) and cmsgbuf_msg_ipv6_hoplimit()
+ * (IPPROTO_IPV6, IPV6_HOPLIMIT) read the same way: an int, 0 to 255.
+ *
+ * Return: true when @m is (IPPROTO_IPV6, IPV6_TCLASS) with a payload of
+ * exactly one int; false otherwise, with errno EINVAL and @tclass untouched.
+ */
+bool cmsgbuf_msg_ipv6_tclass(const struct cmsgbuf_msg *m, int *tclass);
+bool cmsgbuf_msg_ip_ttl(const struct cmsgbuf_msg *m, int *ttl);
+bool cmsgbuf_msg_ipv6_hoplimit(const struct cmsgbuf_msg *m, int *hoplimit);
+
+/**
+ * cmsgbuf_msg_udp_gro() - the segment size of a UDP_GRO message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @segment_size: where the size of each datagram coalesced into this one is
+ *                stored (the last may be shorter)
+ *
+ * With UDP_GRO on, the kernel may hand several datagrams of one flow over as
+ * one buffer, and says so with this message.
+ *
+ * Return: true when @m is (IPPROTO_UDP, UDP_GRO) with a payload of exactly
+ * one int; false otherwise, with errno EINVAL and @segment_size untouched.
+ */
+bool cmsgbuf_msg_udp_gro(const struct cmsgbuf_msg *m, int *segment_size);
+
+/**
+ * cmsgbuf_msg_timestamp() - the receive time of an SCM_TIMESTAMP or SCM_TIMESTAMPNS message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @ts: where the time (CLOCK_REALTIME) is stored
+ *
+ * Takes each form the kernel sends, at SOL_SOCKET: SO_TIMESTAMP_OLD (a
+ * struct timeval of the kernel's long: 16 bytes on 64-bit, 8 on 32-bit),
+ * SO_TIMESTAMP_NEW (two int64_t: seconds and microseconds), SO_TIMESTAMPNS_OLD
+ * (a struct timespec of the kernel's long), SO_TIMESTAMPNS_NEW (two int64_t:
+ * seconds and nanoseconds). Microseconds are converted to nanoseconds.
+ *
+ * Return: true when @m is one of those with its exact payload size; false
+ * otherwise, with errno EINVAL and @ts untouched. A microsecond or
+ * nanosecond count out of its range, which no kernel sends, is refused too.
+ */
+bool cmsgbuf_msg_timestamp(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
+
+/**
+ * cmsgbuf_msg_timestamping() - the three times of an SCM_TIMESTAMPING message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @ts: an array of three, where the times are stored: [0] software,
+ *      [1] unused (zero), [2] hardware; a time the kernel did not take is zero
+ *
+ * Takes SO_TIMESTAMPING_OLD (three struct timespec of the kernel's long: 48
+ * bytes on 64-bit, 24 on 32-bit) and SO_TIMESTAMPING_NEW (three pairs of
+ * int64_t: 48 bytes), at SOL_SOCKET.
+ *
+ * Return: as cmsgbuf_msg_timestamp(); all three or none are stored.
+ */
+bool cmsgbuf_msg_timestamping(const struct cmsgbuf_msg *m, struct cmsgbuf_timespec *ts);
+
+/**
+ * cmsgbuf_msg_ip_recverr() - the error of an IP_RECVERR message
+ * @m: a message cmsgbuf_recv_next() yielded after a receive with MSG_ERRQUEUE
+ * @ee: where the error is copied
+ * @offender: where the address of the host that reported it is copied
+ *            (SO_EE_OFFENDER()); may be NULL. Its sin_family is AF_UNSPEC
+ *            when there is none, as for a local error.
+ *
+ * The kernel sends a struct sock_extended_err followed by a struct
+ * sockaddr_in, always both.
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_RECVERR) with a payload of exactly
+ * those two; false otherwise, with errno EINVAL and @ee and @offender
+ * untouched.
+ */
+bool cmsgbuf_msg_ip_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
+			    struct sockaddr_in *offender);
+
+/* cmsgbuf_msg_ipv6_recverr() - as cmsgbuf_msg_ip_recverr(), for (IPPROTO_IPV6, IPV6_RECVERR). */
+bool cmsgbuf_msg_ipv6_recverr(const struct cmsgbuf_msg *m, struct cmsgbuf_sock_extended_err *ee,
+			      struct sockaddr_in6 *offender);
+
+/**
+ * cmsgbuf_msg_rxq_ovfl() - the drop count of an SO_RXQ_OVFL message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @drops: where the count is stored: the datagrams the socket dropped since
+ *         it was opened (a uint32_t that wraps), for a full receive queue
+ *
+ * The kernel sends it only once the count is not 0.
+ *
+ * Return: true when @m is (SOL_SOCKET, SO_RXQ_OVFL) with a payload of exactly
+ * one uint32_t; false otherwise, with errno EINVAL and @drops untouched.
+ */
+bool cmsgbuf_msg_rxq_ovfl(const struct cmsgbuf_msg *m, uint32_t *drops);
+
+/**
+ * cmsgbuf_msg_ip_origdstaddr() - the destination of an IP_ORIGDSTADDR message
+ * @m: a message cmsgbuf_recv_next() yielded
+ * @addr: where the destination address and port are copied (before any
+ *        redirection, such as a TPROXY rule's)
+ *
+ * Return: true when @m is (IPPROTO_IP, IP_ORIGDSTADDR) with a payload of
+ * exactly one struct sockaddr_in; false otherwise, with errno EINVAL and
+ * @addr untouched.
+ */
+bool cmsgbuf_msg_ip_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in *addr);
+
+/* cmsgbuf_msg_ipv6_origdstaddr() - as cmsgbuf_msg_ip_origdstaddr(), for IPV6_ORIGDSTADDR. */
+bool cmsgbuf_msg_ipv6_origdstaddr(const struct cmsgbuf_msg *m, struct sockaddr_in6 *addr);
+
+/*
+ * Batches: sendmmsg(2) and recvmmsg(2), one buffer per message
+ */
+
+/* Declared by the libcs only under _GNU_SOURCE; a pointer to it is all cmsgbuf needs. */
+struct mmsghdr;
+
+/**
+ * cmsgbuf_sendmmsg() - sendmmsg(2) with a send buffer per message
+ * @fd: the socket
+ * @msgs: the caller's array of @n messages: each msg_hdr's msg_name,
+ *        msg_namelen, msg_iov and msg_iovlen as for sendmsg(2)
+ * @n: how many messages (the kernel sends at most UIO_MAXIOV, 1024, per call)
+ * @bufs: @n send buffers, @bufs[i] the control data of @msgs[i]; or NULL for
+ *        no control data on any message
+ * @flags: as for sendmmsg(2)
+ *
+ * Sets each @msgs[i].msg_hdr's msg_control and msg_controllen from @bufs[i]
+ * (NULL and 0 for an empty buffer), and msg_len to 0, and calls sendmmsg(2).
+ * Nothing else of @msgs is touched, and nothing is allocated. As for
+ * cmsgbuf_sendmsg(), every buffer push builds goes out on every libc: on
+ * 64-bit musl, whose sendmmsg() is a loop of its sendmsg() and so fails
+ * above 1024 bytes of control data, cmsgbuf runs that loop itself and gives
+ * the longer buffers to the kernel by syscall(SYS_sendmsg).
+ *
+ * A batch may stop early: when a message after the first fails (a full
+ * socket buffer with MSG_DONTWAIT, a bad address), the messages before it
+ * were sent and the call returns their count; the error of the message that
+ * stopped it is lost, as sendmmsg(2)'s is. Resend the rest, and a failure on
+ * the first message of a call reports its error:
+ *
+ * assumes: #define _GNU_SOURCE; int sock; struct mmsghdr msgs[8]; struct cmsgbuf_send bufs[8];
+ *	unsigned int sent = 0;
+ *
+ *	while (sent < 8) {
+ *		int r = cmsgbuf_sendmmsg(sock, msgs + sent, 8 - sent, bufs + sent, 0);
+ *
+ *		if (r < 0)
+ *			err(1, "sendmmsg");	// msgs[sent] failed: errno says why
+ *		sent += (unsigned int)r;
+ *	}
+ *
+ * Return: the number of messages sent, each @msgs[i].msg_len the bytes of
+ * message i; fewer than @n when the batch stopped early. -1 when the first
+ * message could not be sent, with errno as sendmmsg(2) sets it.
+ */
+int cmsgbuf_sendmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
+		     const struct cmsgbuf_send *bufs, int flags);
+
+/**
+ * cmsgbuf_recvmmsg() - recvmmsg(2) with a receive buffer per message
+ * @fd: the socket
+ * @msgs: the caller's array of @n messages: each msg_hdr's msg_iov and
+ *        msg_iovlen, and msg_name and msg_namelen, as for recvmsg(2).
+ *        The kernel writes each msg_namelen back: set it again before the
+ *        next call
+ * @n: how many messages at most
+ * @bufs: @n receive buffers, @bufs[i] the control data of @msgs[i], each
+ *        with its own space (cmsgbuf_recv_init()); or NULL for no control
+ *        data (the kernel then discards any, closing descriptors, and sets
+ *        MSG_CTRUNC)
+ * @flags: as for recvmmsg(2) (MSG_WAITFORONE, MSG_DONTWAIT, ...);
+ *         MSG_CMSG_CLOEXEC is always added
+ *
+ * First clears every buffer of @bufs, as cmsgbuf_recvmsg() clears its one:
+ * each closes the descriptors it still owns, those of messages yielded and
+ * not taken included. Then sets each @msgs[i].msg_hdr's msg_control and
+ * msg_controllen to @bufs[i]'s space and calls recvmmsg(2) without a
+ * timeout (its timeout is checked only after each datagram, see
+ * recvmmsg(2)'s BUGS; use MSG_WAITFORONE or MSG_DONTWAIT).
+ *
+ * Afterwards each @bufs[i] of a message received holds that message's
+ * control data, as cmsgbuf_recvmsg() would have left it: it owns the
+ * descriptors the kernel installed for that message, cmsgbuf_recv_next()
+ * yields its messages, cmsgbuf_recv_truncated() tells its own MSG_CTRUNC and
+ * cmsgbuf_recv_flags() its msg_flags. The buffers past the count received
+ * are empty. Clear each buffer when done with it; the next call clears them
+ * all anyway.
+ *
+ * assumes: #define _GNU_SOURCE; int sock; void use(const struct mmsghdr *m, struct cmsgbuf_recv *b);
+ *	unsigned char space[32][CMSGBUF_SPACE(CMSGBUF_RAW_SPACE(sizeof(struct cmsgbuf_in_pktinfo)))];
+ *	char data[32][1500];
+ *	struct iovec iov[32];
+ *	struct mmsghdr msgs[32];
+ *	struct cmsgbuf_recv bufs[32];
+ *	int n;
+ *
+ *	memset(msgs, 0, sizeof(msgs));
+ *	for (int i = 0; i < 32; i++) {
+ *		iov[i].iov_base = data[i];
+ *		iov[i].iov_len = sizeof(data[i]);
+ *		msgs[i].msg_hdr.msg_iov = &iov[i];
+ *		msgs[i].msg_hdr.msg_iovlen = 1;
+ *		cmsgbuf_recv_init(&bufs[i], space[i], sizeof(space[i]));
+ *	}
+ *	n = cmsgbuf_recvmmsg(sock, msgs, 32, bufs, MSG_WAITFORONE);
+ *	for (int i = 0; i < n; i++)
+ *		use(&msgs[i], &bufs[i]);	// msg_len bytes in data[i]
+ *	for (int i = 0; i < 32; i++)
+ *		cmsgbuf_recv_clear(&bufs[i]);
+ *
+ * Return: the number of messages received (each @msgs[i].msg_len its bytes),
+ * or -1 with errno as recvmmsg(2) sets it, every buffer then empty. As with
+ * recvmmsg(2), an error after the first datagram ends the batch early and is
+ * reported by the next call.
+ */
+int cmsgbuf_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
+		     struct cmsgbuf_recv *bufs, int flags);
+
+/*
  * Descriptors in one call: the everyday fd passing, without a buffer to
  * manage. Both allocate nothing (their control space is on the stack).
  */
@@ -840,7 +1552,8 @@ ssize_t cmsgbuf_send_fds(int sock, const void *data, size_t len, const int *fds,
  * recvmsg(2) sets it, or, when data was received but the control data was
  * not as asked (every descriptor it carried closed; the data consumed):
  *  - EMSGSIZE: more than *@nfds descriptors arrived;
- *  - EBADMSG: descriptors arrived in more than one message;
+ *  - EBADMSG: descriptors arrived in more than one message (Linux merges
+ *    the rights of one send into one message: a defence for other kernels);
  *  - ENOBUFS: the kernel truncated the control data (MSG_CTRUNC: the peer
  *    sent more than fits, or not every descriptor could be installed).
  * On -1, @fds and *@nfds are untouched.
@@ -892,7 +1605,8 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 	unsigned char *p;
 	struct cmsghdr h;
 
-	if (msg.level != SOL_SOCKET || msg.unchecked || !data || msg.len > left ||
+	/* a held payload is not at data: the two share their bytes */
+	if (msg.level != SOL_SOCKET || msg.unchecked || msg.held || !data || msg.len > left ||
 	    CMSG_SPACE(msg.len) > left)
 		goto slow;
 	if (msg.type == SCM_RIGHTS) {
@@ -932,11 +1646,21 @@ CMSGBUF_INLINE bool cmsgbuf_send_push(struct cmsgbuf_send *b, struct cmsgbuf_msg
 slow: {
 		/*
 		 * Copies made here only, so that neither msg nor, once this is
-		 * inlined, the caller's buffer must live in memory on the fast path.
+		 * inlined, the caller's buffer must live in memory on the fast
+		 * path. Field by field: a copy of the whole struct (its padding
+		 * too) costs gcc a register on the fast path of the caller.
 		 */
-		struct cmsgbuf_msg m = msg;
+		struct cmsgbuf_msg m;
 		struct cmsgbuf_send copy = *b;
-		bool ok = cmsgbuf_send_extend(&copy, &m, 1);
+		bool ok;
+
+		m.level = msg.level;
+		m.type = msg.type;
+		memcpy(m.value, msg.value, sizeof(m.value));
+		m.len = msg.len;
+		m.unchecked = msg.unchecked;
+		m.held = msg.held;
+		ok = cmsgbuf_send_extend(&copy, &m, 1);
 
 		*b = copy;
 		return ok;
@@ -996,18 +1720,30 @@ CMSGBUF_INLINE const struct cmsghdr *cmsgbuf_next(const void *control, size_t le
 						  const struct cmsghdr *cur)
 {
 	const unsigned char *base = (const unsigned char *)control;
-	size_t off, clen, pad;
+	/* A null or foreign @cur lies outside: off > len, or no header fits there. */
+	size_t off = (uintptr_t)cur - (uintptr_t)base, left = len - off, clen, pad;
+	const struct cmsghdr *c;
 
-	if (!base || !cur)
+	/*
+	 * @cur is checked again, as cmsgbuf_first() checked it: the bytes may
+	 * have changed since it was returned (shared memory, another thread, a
+	 * caller editing a header in place).
+	 */
+	if (!base || ((uintptr_t)base | (uintptr_t)cur) % CMSGBUF_HDR_ALIGN != 0 || off > len ||
+	    left < sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
-	/* cmsgbuf_first() or an earlier next() made sure off + clen <= len. */
-	off = (size_t)((const unsigned char *)cur - base);
 	clen = cur->cmsg_len;
+	if (clen < CMSG_LEN(0) || clen > left)
+		return CMSGBUF_PRIVATE_NULL;
+	/* The next header, as cmsgbuf_first() checks one: after the padding, a whole header. */
 	pad = -clen & (CMSG_ALIGN(1) - 1);
-	if (pad > len - off - clen)
+	if (left - clen < pad + sizeof(struct cmsghdr))
 		return CMSGBUF_PRIVATE_NULL;
 	off += clen + pad;
-	return cmsgbuf_first(base + off, len - off);
+	c = (const struct cmsghdr *)(const void *)(base + off);
+	if (c->cmsg_len < CMSG_LEN(0) || c->cmsg_len > len - off)
+		return CMSGBUF_PRIVATE_NULL;
+	return c;
 }
 
 /*
@@ -1044,6 +1780,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg
 	out->data = b->data + off + CMSG_LEN(0);
 	out->len = clen - CMSG_LEN(0);
 	out->unchecked = false;
+	out->held = false;
 	pad = -clen & (CMSG_ALIGN(1) - 1);
 	if (pad <= left - clen)
 		b->next = off + clen + pad;
@@ -1057,7 +1794,7 @@ end:
 }
 
 /* A walk of its own, on a copy: the buffer's walk and count stay as they are. */
-CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+CMSGBUF_INLINE bool cmsgbuf_recv_find(const struct cmsgbuf_recv *b, int level, int type,
 				      struct cmsgbuf_msg *out)
 {
 	struct cmsgbuf_recv walk = *b;
@@ -1070,7 +1807,7 @@ CMSGBUF_INLINE bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int typ
 	return false;
 }
 
-CMSGBUF_INLINE bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred)
+CMSGBUF_INLINE bool cmsgbuf_recv_credentials(const struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred)
 {
 	struct cmsgbuf_msg m;
 
@@ -1140,10 +1877,10 @@ CMSGBUF_INLINE bool cmsgbuf_recv_truncated(const struct cmsgbuf_recv *b)
 
 CMSGBUF_INLINE size_t cmsgbuf_msg_nfds(const struct cmsgbuf_msg *m)
 {
-	const unsigned char *p = (const unsigned char *)m->data;
+	const unsigned char *p = (const unsigned char *)CMSGBUF_PRIVATE_PAYLOAD(m);
 	size_t n = 0;
 
-	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD))
+	if (m->level != SOL_SOCKET || (m->type != SCM_RIGHTS && m->type != CMSGBUF_SCM_PIDFD) || !p)
 		return 0;
 	for (size_t i = 0; i < m->len / sizeof(int); i++) {
 		int fd;
@@ -1174,8 +1911,11 @@ CMSGBUF_INLINE ssize_t cmsgbuf_recv_take_fds(struct cmsgbuf_recv *b, const struc
 	n = cmsgbuf_msg_nfds(m);
 	if (n == 0)
 		return 0;
-	/* off wraps to a huge value when m->data lies before b's first payload */
-	if (off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
+	/*
+	 * A held message is never b's. off wraps to a huge value when m->data
+	 * lies before b's first payload.
+	 */
+	if (m->held || off >= b->len || b->len - off < CMSG_LEN(0) || b->len - off - CMSG_LEN(0) < m->len ||
 	    CMSG_ALIGN(off) != off)
 		goto inval;
 	memcpy(&h, b->data + off, sizeof(h));
@@ -1205,11 +1945,14 @@ inval:
 
 CMSGBUF_INLINE bool cmsgbuf_msg_credentials(const struct cmsgbuf_msg *m, struct cmsgbuf_ucred *cred)
 {
-	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred)) {
+	const void *p = CMSGBUF_PRIVATE_PAYLOAD(m);
+
+	if (m->level != SOL_SOCKET || m->type != CMSGBUF_SCM_CREDENTIALS || m->len != sizeof(*cred) ||
+	    !p) {
 		errno = EINVAL;
 		return false;
 	}
-	memcpy(cred, m->data, sizeof(*cred));
+	memcpy(cred, p, sizeof(*cred));
 	return true;
 }
 

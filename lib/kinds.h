@@ -3,8 +3,9 @@
 
 /*
  * The table of control messages cmsgbuf knows: what the kernel takes on send,
- * row by row, so that adding a kind is adding a row to kinds.c. Push, the
- * receive-side readers and the fuzzers all consult this one table.
+ * row by row, so that adding a kind is adding a row to kinds.c. Push
+ * consults it; the fuzzers keep a model of their own, so that they check the
+ * table rather than repeat it.
  */
 
 #include <stdbool.h>
@@ -75,6 +76,12 @@ struct cmsgbuf_kind {
 };
 
 #define CMSGBUF_ANY_TYPE (-2147483647 - 1)
+
+/* Where @m's payload lies: in the message itself (held), or at its data. */
+static inline const unsigned char *cmsgbuf_payload(const struct cmsgbuf_msg *m)
+{
+	return m->held ? m->value : (const unsigned char *)m->data;
+}
 
 /* The row for (level, type), or NULL when cmsgbuf knows no rule for it. */
 const struct cmsgbuf_kind *cmsgbuf_kind_find(int level, int type);

@@ -1,6 +1,15 @@
 #ifndef CMSGBUF_PRIVATE_H
 #define CMSGBUF_PRIVATE_H
 
+/*
+ * Every C file of lib/ includes this header first, so that the library builds the
+ * same under any build system: struct ucred, struct in6_pktinfo, struct
+ * mmsghdr and SO_PASSCRED are declared only under _GNU_SOURCE.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <stdint.h>
 
 #include "cmsgbuf.h"

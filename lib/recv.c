@@ -18,13 +18,13 @@
  * impose on its users).
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "private.h"
 
 /* musl's msg_controllen is a socklen_t: keep the space below INT_MAX. */
 _Static_assert(INT_MAX <= (socklen_t)-1, "socklen_t holds INT_MAX");
@@ -112,9 +112,9 @@ CMSGBUF_PUBLIC void cmsgbuf_private_recv_close(struct cmsgbuf_recv *b)
 
 /* The exported copies of the receive side's inline functions of cmsgbuf.h. */
 extern inline bool cmsgbuf_recv_next(struct cmsgbuf_recv *b, struct cmsgbuf_msg *out);
-extern inline bool cmsgbuf_recv_find(struct cmsgbuf_recv *b, int level, int type,
+extern inline bool cmsgbuf_recv_find(const struct cmsgbuf_recv *b, int level, int type,
 				     struct cmsgbuf_msg *out);
-extern inline bool cmsgbuf_recv_credentials(struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
+extern inline bool cmsgbuf_recv_credentials(const struct cmsgbuf_recv *b, struct cmsgbuf_ucred *cred);
 extern inline void cmsgbuf_recv_clear(struct cmsgbuf_recv *b);
 extern inline ssize_t cmsgbuf_recvmsg_from(int fd, struct sockaddr *addr, socklen_t *addrlen,
 					   const struct iovec *iov, size_t iovcnt,

@@ -4,17 +4,26 @@
  * comes here whenever the libc needs what is done here.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "private.h"
-
-#ifdef CMSGBUF_LIBC_CONTROL_MAX
 #include <sys/syscall.h>
 #include <unistd.h>
-#endif
+
+/*
+ * musl on 64-bit: its cmsg_len is a socklen_t beside a padding field that
+ * the kernel reads as half of a size_t, so its sendmsg() copies the control
+ * data into 1024 bytes of stack to zero that padding, and fails with ENOMEM
+ * above (253 descriptors take 1032). Told by the libc's own struct, as the
+ * inline cmsgbuf_sendmsg() tells it, so that lib/ built by any build system
+ * does the same; on every other libc the test is false at compile time.
+ */
+#define LIBC_COPIES_CONTROL (sizeof(((struct cmsghdr *)0)->cmsg_len) < sizeof(size_t))
+#define LIBC_CONTROL_MAX 1024
 
 CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, socklen_t addrlen,
 			    const struct iovec *iov, size_t iovcnt,
@@ -36,18 +45,13 @@ CMSGBUF_PUBLIC ssize_t cmsgbuf_sendmsg_any(int fd, const struct sockaddr *addr, 
 		mh.msg_control = cmsgbuf_send_control(b);
 		mh.msg_controllen = cmsgbuf_send_controllen(b);
 	}
-#ifdef CMSGBUF_LIBC_CONTROL_MAX
 	/*
-	 * musl on 64-bit (lib/meson.build tells): its cmsg_len is a socklen_t
-	 * beside a padding field that the kernel reads as half of a size_t, so
-	 * its sendmsg() copies the control data into 1024 bytes of stack to zero
-	 * that padding, and fails with ENOMEM above (253 descriptors take 1032).
-	 * Push zeroed the padding already, as memset() did msghdr's: a longer
-	 * buffer goes to the kernel directly (then not a cancellation point).
+	 * Push zeroed the padding already, as memset() did msghdr's: a buffer
+	 * longer than such a libc takes goes to the kernel directly (then not
+	 * a cancellation point).
 	 */
-	if (mh.msg_controllen > CMSGBUF_LIBC_CONTROL_MAX)
+	if (LIBC_COPIES_CONTROL && mh.msg_controllen > LIBC_CONTROL_MAX)
 		return syscall(SYS_sendmsg, fd, &mh, flags);
-#endif
 	return sendmsg(fd, &mh, flags);
 }
 

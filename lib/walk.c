@@ -10,10 +10,10 @@
  * the alignment has been checked.
  */
 
+#include "private.h"	/* first: it sets _GNU_SOURCE */
+
 #include <stdint.h>
 #include <string.h>
-
-#include "private.h"
 
 /* The bytes after a cmsg_len of @len up to the next CMSG_ALIGN() boundary. */
 static size_t pad_after(size_t len)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -84,6 +85,22 @@ static inline int probe_in_child(int (*probe)(void *), void *arg)
 		_exit(probe(arg));
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Is ::1 configured (/proc/net/if_inet6)? Where it is not, the IPv6 tests say so. */
+static inline bool ipv6_loopback_configured(void)
+{
+	FILE *f = fopen("/proc/net/if_inet6", "re");
+	char line[256];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "00000000000000000000000000000001 ", 33) == 0)
+			found = true;
+	fclose(f);
+	return found;
 }
 
 /* Do fds @sent and @received refer to the same open file (st_dev, st_ino)? */

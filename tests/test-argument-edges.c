@@ -1,9 +1,10 @@
 /*
  * test-argument-edges: the edges of the send side's arguments that the other
- * programs do not reach: NULL addresses for the v4 and v6 wrappers, an iovcnt
- * above INT_MAX, a NULL control for cmsgbuf_next(), a payload longer than an
- * at-least kind's minimum, and nonzero padding inside the header on the libcs
- * whose struct cmsghdr has some (musl on 64-bit).
+ * programs do not reach: NULL addresses for the v4 and v6 wrappers, a NULL
+ * buffer for cmsgbuf_sendmsg(), an iovcnt above INT_MAX, a NULL control for
+ * cmsgbuf_next(), a payload longer than an at-least kind's minimum, and
+ * nonzero padding inside the header on the libcs whose struct cmsghdr has
+ * some (musl on 64-bit).
  */
 
 #include <errno.h>
@@ -28,6 +29,34 @@ static void v4_and_v6_wrappers_without_address_send_to_the_peer(void **state)
 	assert_int_equal(cmsgbuf_sendmsg_v6(sv[0], NULL, &iov, 1, NULL, 0), 1);
 	assert_int_equal(recv(sv[1], got, sizeof(got), 0), 1);
 	assert_int_equal(recv(sv[1], got, sizeof(got), 0), 1);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* cmsgbuf_sendmsg() without a buffer (NULL): the data goes alone, as with an empty buffer. */
+static void sendmsg_without_a_buffer_sends_data_alone(void **state)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char bytes[CMSG_SPACE(sizeof(int))];
+	} control;
+	char byte = 'x', got = 0;
+	struct iovec out = { &byte, 1 }, in = { &got, 1 };
+	struct msghdr mh;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(cmsgbuf_sendmsg(sv[0], &out, 1, NULL, 0), 1);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &in;
+	mh.msg_iovlen = 1;
+	mh.msg_control = control.bytes;
+	mh.msg_controllen = sizeof(control.bytes);
+	assert_int_equal(recvmsg(sv[1], &mh, MSG_DONTWAIT), 1);
+	assert_int_equal(got, 'x');
+	assert_int_equal(mh.msg_controllen, 0);
+	assert_int_equal(mh.msg_flags & MSG_CTRUNC, 0);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -111,6 +140,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(v4_and_v6_wrappers_without_address_send_to_the_peer),
+		cmocka_unit_test(sendmsg_without_a_buffer_sends_data_alone),
 		cmocka_unit_test(iovcnt_above_int_max_is_emsgsize),
 		cmocka_unit_test(next_with_null_control_is_the_end),
 		cmocka_unit_test(ipv6_pktinfo_longer_than_the_struct_is_taken),

@@ -27,6 +27,20 @@ int main()
 		std::perror("cmsgbuf_send_push");
 		return 1;
 	}
+	/* a held value, in C++'s anonymous union */
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_IP_TTL_SPACE + CMSGBUF_IPV6_PKTINFO_SPACE) udp;
+	struct cmsgbuf_in6_pktinfo pktinfo = {};
+
+	cmsgbuf_send_init(&b, &udp, sizeof(udp));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_ip_ttl(64)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ipv6_pktinfo(&pktinfo)) ||
+	    cmsgbuf_send_controllen(&b) != sizeof(udp)) {
+		std::perror("cmsgbuf_send_push of IP_TTL and IPV6_PKTINFO");
+		return 1;
+	}
+	cmsgbuf_send_init(&b, &space, sizeof(space));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_rights(&fd, 1)))
+		return 1;
 	const void *control = cmsgbuf_send_control(&b);
 	size_t len = cmsgbuf_send_controllen(&b);
 	const struct cmsghdr *c = cmsgbuf_first(control, len);

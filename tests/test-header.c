@@ -39,11 +39,31 @@ int main(void)
 #endif
 	struct cmsgbuf_ucred cred = { 0, 0, 0 };
 	int fd = 0;
-	struct cmsgbuf_msg m[3];
+	struct cmsgbuf_msg m[3], v[13];
 
 	m[0] = cmsgbuf_rights(&fd, 1);
 	m[1] = cmsgbuf_credentials(&cred);
 	m[2] = cmsgbuf_raw(IPPROTO_IP, 1, &fd, sizeof(fd));
+	/* the value constructors, and their space macros, need no feature macro */
+	v[0] = cmsgbuf_udp_segment(1200);
+	v[1] = cmsgbuf_ip_pktinfo((const struct cmsgbuf_in_pktinfo *)(const void *)space);
+	v[2] = cmsgbuf_ipv6_pktinfo((const struct cmsgbuf_in6_pktinfo *)(const void *)space);
+	v[3] = cmsgbuf_ip_tos(1);
+	v[4] = cmsgbuf_ipv6_tclass(1);
+	v[5] = cmsgbuf_ip_ttl(1);
+	v[6] = cmsgbuf_ipv6_hoplimit(1);
+	v[7] = cmsgbuf_ipv6_dontfrag(1);
+	v[8] = cmsgbuf_txtime(1);
+	v[9] = cmsgbuf_mark(1);
+	v[10] = cmsgbuf_priority(1);
+	v[11] = cmsgbuf_tx_timestamping(1);
+	v[12] = cmsgbuf_ts_opt_id(1);
+	if (v[0].len + v[12].len == 0 || CMSGBUF_UDP_SEGMENT_SPACE + CMSGBUF_IP_PKTINFO_SPACE +
+	    CMSGBUF_IPV6_PKTINFO_SPACE + CMSGBUF_IP_TOS_SPACE + CMSGBUF_IPV6_TCLASS_SPACE +
+	    CMSGBUF_IP_TTL_SPACE + CMSGBUF_IPV6_HOPLIMIT_SPACE + CMSGBUF_IPV6_DONTFRAG_SPACE +
+	    CMSGBUF_TXTIME_SPACE + CMSGBUF_MARK_SPACE + CMSGBUF_PRIORITY_SPACE +
+	    CMSGBUF_TX_TIMESTAMPING_SPACE + CMSGBUF_TS_OPT_ID_SPACE == 0)
+		return 1;
 	h.c = 0;
 	(void)space;
 	(void)b;

@@ -1,5 +1,5 @@
 /*
- * test-no-alloc: the send, walk and receive paths call no malloc, calloc,
+ * test-no-alloc: the send, walk, receive and batch paths call no malloc, calloc,
  * realloc or free, with real sockets and real descriptors.
  *
  * This program defines the allocator itself, so every call to it, from
@@ -330,6 +330,51 @@ static void recv_path_allocates_nothing(void **state)
 	close(sv[1]);
 }
 
+static void batch_paths_allocate_nothing(void **state)
+{
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(2) + CMSGBUF_CREDENTIALS_SPACE) space[4];
+	struct cmsgbuf_send out[4];
+	struct cmsgbuf_recv in[4];
+	struct mmsghdr msgs[4];
+	struct iovec iov[4];
+	char bytes[4] = "abcd";
+	int fds[2] = { STDIN_FILENO, STDERR_FILENO }, sv[2], got[2];
+	struct cmsgbuf_msg m;
+	unsigned long before;
+
+	(void)state;
+	unix_pair(sv);
+	memset(msgs, 0, sizeof(msgs));
+	for (int i = 0; i < 4; i++) {
+		iov[i].iov_base = &bytes[i];
+		iov[i].iov_len = 1;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	before = allocator_calls;
+
+	for (int i = 0; i < 4; i++) {
+		cmsgbuf_send_init(&out[i], &space[i], sizeof(space[i]));
+		if (i % 2 == 0)
+			assert_true(cmsgbuf_send_push(&out[i], cmsgbuf_rights(fds, 2)));
+	}
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], msgs, 4, out, 0), 4);
+	for (int i = 0; i < 4; i++)
+		cmsgbuf_recv_init(&in[i], &space[i], sizeof(space[i]));
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], msgs, 4, in, 0), 4);
+	/* take the first message's descriptors; clear closes the third's */
+	assert_true(cmsgbuf_recv_find(&in[0], SOL_SOCKET, SCM_RIGHTS, &m));
+	assert_int_equal(cmsgbuf_recv_take_fds(&in[0], &m, got, 2), 2);
+	close(got[0]);
+	close(got[1]);
+	for (int i = 0; i < 4; i++)
+		cmsgbuf_recv_clear(&in[i]);
+
+	assert_no_allocation(before, "the batch paths");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +382,7 @@ int main(void)
 		cmocka_unit_test(send_path_allocates_nothing),
 		cmocka_unit_test(walk_path_allocates_nothing),
 		cmocka_unit_test(recv_path_allocates_nothing),
+		cmocka_unit_test(batch_paths_allocate_nothing),
 	};
 
 	if (CMSGBUF_TEST_SANITIZED || RUNNING_ON_VALGRIND)

@@ -926,7 +926,7 @@ static void unknown_message_is_yielded_as_it_is(void **state)
 static void end_of_walk_zeroes_the_message(void **state)
 {
 	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
-	struct cmsgbuf_msg m = { 1, 2, &m, 3, true };
+	struct cmsgbuf_msg m = { 1, 2, { &m }, 3, true, true };
 
 	(void)state;
 	assert_false(cmsgbuf_recv_next(&b, &m));
@@ -1130,6 +1130,158 @@ static void taking_into_too_small_an_array_takes_none(void **state)
 	assert_fd_count(before - 3, "after clear");
 	for (size_t i = 0; i < 3; i++)
 		assert_false(is_open(fds[i]));
+}
+
+/* A take of @m that @b must refuse: -1 with EINVAL, and no byte of the caller's array written. */
+static void assert_take_refused(struct cmsgbuf_recv *b, const struct cmsgbuf_msg *m, const char *what)
+{
+	int got[4] = { -5, -5, -5, -5 };
+	ssize_t n;
+
+	errno = 0;
+	n = cmsgbuf_recv_take_fds(b, m, got, 4);
+	if (n != -1 || errno != EINVAL)
+		fail_msg("take of %s: %zd, errno %d; expected -1 with EINVAL", what, n, errno);
+	for (size_t i = 0; i < 4; i++)
+		if (got[i] != -5)
+			fail_msg("take of %s refused, but wrote %d to slot %zu", what, got[i], i);
+}
+
+/*
+ * A forged message whose payload follows a rights header written inside
+ * another message's payload, at an offset no walk reaches (misaligned): not
+ * a message of the buffer's, and its fd is not taken.
+ */
+static void taking_a_header_forged_at_a_misaligned_offset_is_einval(void **state)
+{
+	const size_t fake = CMSG_LEN(0) + 2; /* inside the first payload, misaligned on every ABI */
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fd = installed_fd(), slot;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(32), 0x7777, 1);
+	craft_rights(fake, CMSG_LEN(sizeof(fd)), &fd, 1);
+	adopt(&b, craft.bytes, CMSG_SPACE(32), 0);
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.data = craft.bytes + fake + CMSG_LEN(0);
+	m.len = sizeof(fd);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 1);
+	assert_take_refused(&b, &m, "a header at a misaligned offset");
+	memcpy(&slot, m.data, sizeof(slot));
+	assert_int_equal(slot, fd);
+	cmsgbuf_recv_clear(&b);
+	/* the walk yields one message of another level: no fd of the buffer's */
+	assert_true(is_open(fd));
+	close(fd);
+}
+
+/*
+ * A rights header whose fixed part starts inside the bytes adopted and ends
+ * past them: whatever lies past them (here a whole rights message, fd
+ * included) is not the buffer's, and is not taken.
+ */
+static void taking_a_header_that_runs_past_the_bytes_is_einval(void **state)
+{
+	const size_t at = CMSG_SPACE(0);
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fd = installed_fd();
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(0), 0x7777, 1);
+	craft_rights(at, CMSG_LEN(sizeof(fd)), &fd, 1);
+	/* the adopted bytes end one alignment unit into the rights header */
+	adopt(&b, craft.bytes, at + CMSG_ALIGN(1), 0);
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.data = craft.bytes + at + CMSG_LEN(0);
+	m.len = sizeof(fd);
+	assert_take_refused(&b, &m, "a header that runs past the bytes");
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(fd));
+	close(fd);
+}
+
+/*
+ * A rights message of two fds of which the bytes adopted hold one (cmsg_len
+ * says two, the walk not yet run): a message that claims the two is refused,
+ * the fd past the bytes is not taken, and the one inside stays the buffer's.
+ */
+static void taking_a_message_longer_than_the_bytes_is_einval(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fds[2] = { installed_fd(), installed_fd() };
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 2);
+	adopt(&b, craft.bytes, CMSG_LEN(sizeof(int)), 0);
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.data = craft.bytes + CMSG_LEN(0);
+	m.len = sizeof(fds);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	assert_take_refused(&b, &m, "a message longer than the bytes");
+	cmsgbuf_recv_clear(&b);
+	assert_false(is_open(fds[0]));
+	assert_true(is_open(fds[1]));
+	close(fds[1]);
+}
+
+/* An IP message yielded and relabelled SOL_SOCKET: its payload counts as fds, but none is taken. */
+static void taking_a_message_relabelled_to_socket_level_is_einval(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fd = installed_fd(), slot;
+
+	(void)state;
+	memset(&craft, 0, sizeof(craft));
+	craft_header(0, CMSG_LEN(sizeof(fd)), IPPROTO_IP, SCM_RIGHTS);
+	memcpy(craft.bytes + CMSG_LEN(0), &fd, sizeof(fd));
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fd)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	m.level = SOL_SOCKET;
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 1);
+	assert_take_refused(&b, &m, "an IP message relabelled SOL_SOCKET");
+	memcpy(&slot, m.data, sizeof(slot));
+	assert_int_equal(slot, fd);
+	cmsgbuf_recv_clear(&b);
+	assert_true(is_open(fd));
+	close(fd);
+}
+
+/* A slot that holds -1 beside real fds is no fd: the take skips it and takes the others in order. */
+static void taking_skips_slots_that_hold_minus_1(void **state)
+{
+	struct cmsgbuf_recv b = CMSGBUF_RECV_EMPTY;
+	struct cmsgbuf_msg m;
+	int fds[3] = { -1, installed_fd(), installed_fd() }, got[3] = { -5, -5, -5 }, before;
+
+	(void)state;
+	before = open_fd_count();
+	memset(&craft, 0, sizeof(craft));
+	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 3);
+	adopt(&b, craft.bytes, CMSG_SPACE(sizeof(fds)), 0);
+	assert_true(cmsgbuf_recv_next(&b, &m));
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	assert_int_equal(cmsgbuf_recv_take_fds(&b, &m, got, 2), 2);
+	assert_int_equal(got[0], fds[1]);
+	assert_int_equal(got[1], fds[2]);
+	assert_int_equal(got[2], -5);
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 0);
+	cmsgbuf_recv_clear(&b);
+	assert_fd_count(before, "after clear: both fds taken, none closed");
+	close_all(got, 2);
 }
 
 /* Refused before any iovec is read, and before the held fds are closed. */
@@ -1446,6 +1598,107 @@ static void taking_after_clear_is_einval(void **state)
 	own_close(&t);
 }
 
+/* A message another buffer yielded: EINVAL from this one, each buffer keeps its own fds. */
+static void taking_another_buffers_message_is_einval(void **state)
+{
+	unsigned char space[OWN_SPACE];
+	struct cmsgbuf_recv other;
+	struct cmsgbuf_msg mine, theirs;
+	int got[2];
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	cmsgbuf_recv_init(&other, space, sizeof(space));
+	send_fds(t.sv[0], t.sent, 2);
+	send_fds(t.sv[0], t.sent, 1);
+	receive(t.sv[1], &t.b);
+	receive(t.sv[1], &other);
+	assert_true(cmsgbuf_recv_next(&t.b, &mine));
+	assert_true(cmsgbuf_recv_next(&other, &theirs));
+	assert_take_refused(&t.b, &theirs, "another buffer's message");
+	assert_take_refused(&other, &mine, "another buffer's message");
+	assert_fd_count(t.before + 3, "after two refused takes");
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &mine, got, 2), 2);
+	assert_received(got, t.sent, 2);
+	close_all(got, 2);
+	cmsgbuf_recv_clear(&other);
+	own_close(&t);
+}
+
+/*
+ * A yielded message marked held: its payload is then the bytes of its own
+ * @data pointer, not the buffer's, even where the length still matches the
+ * header (two fds, eight bytes). Nothing is taken.
+ */
+static void taking_a_yielded_message_marked_held_is_einval(void **state)
+{
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_SEQPACKET);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	memset(&m, 0, sizeof(m));
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	assert_int_equal(m.len, 2 * sizeof(int));
+	m.held = true;
+	/* a user-space address's upper half is no negative int: it counts */
+	assert_true(cmsgbuf_msg_nfds(&m) > 0);
+	assert_take_refused(&t.b, &m, "a yielded message marked held");
+	m.held = false;
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	assert_fd_count(t.before + 2, "after the refused take");
+	own_close(&t);
+}
+
+/* Credentials relabelled SCM_RIGHTS count pid, uid and gid as fds: none is taken, the credentials stay. */
+static void taking_credentials_relabelled_as_rights_is_einval(void **state)
+{
+	struct cmsgbuf_ucred cred;
+	struct cmsgbuf_msg m;
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_DGRAM);
+	set_opt(t.sv[1], SO_PASSCRED);
+	send_fds(t.sv[0], t.sent, 1);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_find(&t.b, SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, &m));
+	m.type = SCM_RIGHTS;
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 3);
+	assert_take_refused(&t.b, &m, "credentials relabelled SCM_RIGHTS");
+	assert_true(cmsgbuf_recv_credentials(&t.b, &cred));
+	assert_int_equal(cred.pid, getpid());
+	assert_int_equal(cred.uid, getuid());
+	assert_fd_count(t.before + 1, "after the refused take");
+	own_close(&t);
+}
+
+/* A message cut to its first fd: the header still says two, so none is taken (all or nothing). */
+static void taking_part_of_a_message_is_einval(void **state)
+{
+	struct cmsgbuf_msg m, part;
+	int got[2];
+	struct own t;
+
+	(void)state;
+	own_open(&t, SOCK_STREAM);
+	send_fds(t.sv[0], t.sent, 2);
+	receive(t.sv[1], &t.b);
+	assert_true(cmsgbuf_recv_next(&t.b, &m));
+	part = m;
+	part.len = sizeof(int);
+	assert_int_equal(cmsgbuf_msg_nfds(&part), 1);
+	assert_take_refused(&t.b, &part, "the first fd of two");
+	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
+	assert_int_equal(cmsgbuf_recv_take_fds(&t.b, &m, got, 2), 2);
+	assert_received(got, t.sent, 2);
+	close_all(got, 2);
+	own_close(&t);
+}
+
 /* recvmsg(2) by the caller, into an aligned control array of its own. */
 static void own_receive(int sock, struct msghdr *mh, void *control, size_t len)
 {
@@ -1463,7 +1716,7 @@ static void own_receive(int sock, struct msghdr *mh, void *control, size_t len)
 
 /*
  * The issue's (a): the same msghdr adopted twice after a partial walk. The
- * second adopt is refused and changes nothing; the fd the caller took stays
+ * second adopt is refused and keeps what the buffer held; the fd the caller took stays
  * open through clear, and adopting the cleared bytes again owns nothing.
  */
 static void adopting_again_is_ebusy_until_clear(void **state)
@@ -1618,8 +1871,9 @@ static void recvmmsg_batches_into_the_same_arrays(void **state)
 
 /*
  * The rule broken: a batch received into the arrays of a buffer not cleared.
- * adopt is refused and changes nothing, and, as its documentation says, the
- * buffer now reads the new bytes as its own: its clear closes the new fds.
+ * adopt is refused, and, as its documentation says, the buffer now reads the
+ * new bytes as its own and no longer trusts its count of fds taken: its clear
+ * reads every byte again and closes the new fds.
  * (The fds of the first batch were all taken here, so none is lost.)
  */
 static void recvmmsg_into_bytes_not_cleared_is_ebusy(void **state)
@@ -1755,9 +2009,10 @@ static void send_fds_and_recv_fds_pass_fds_and_credentials(int type)
 }
 FOR_EACH_TYPE(send_fds_and_recv_fds_pass_fds_and_credentials)
 
-static void send_fds_refuses_a_negative_fd_and_sends_nothing(void **state)
+static void send_fds_refuses_what_push_refuses_and_sends_nothing(void **state)
 {
 	int sv[2], fds[2] = { 0, -1 };
+	size_t n = 2;
 	char c;
 
 	(void)state;
@@ -1768,8 +2023,45 @@ static void send_fds_refuses_a_negative_fd_and_sends_nothing(void **state)
 	errno = 0;
 	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, NULL, 1, NULL, 0), -1);
 	assert_int_equal(errno, EINVAL);
+	/* more than CMSGBUF_MAX_FDS, even a count too large to be bytes: EINVAL, as documented */
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, CMSGBUF_MAX_FDS + 1, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, fds, (size_t)-1 / 4, NULL, 0), -1);
+	assert_int_equal(errno, EINVAL);
+	/* and a socket that is none: what sendmsg says, and what recvmsg says */
+	errno = 0;
+	assert_int_equal(cmsgbuf_send_fds(-1, "x", 1, NULL, 0, NULL, 0), -1);
+	assert_int_equal(errno, EBADF);
+	errno = 0;
+	assert_int_equal(cmsgbuf_recv_fds(-1, &c, 1, fds, &n, 0), -1);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(n, 2);
 	assert_int_equal(recv(sv[1], &c, 1, MSG_DONTWAIT), -1);
 	assert_int_equal(errno, EAGAIN);
+	close_pair(sv);
+}
+
+/* A message without fds, credentials beside it: its bytes, and a count of 0, the array untouched. */
+static void recv_fds_of_a_message_without_fds_gives_none(void **state)
+{
+	struct cmsgbuf_ucred me = { getpid(), getuid(), getgid() };
+	int sv[2], got[2] = { -5, -5 }, before;
+	size_t n = 2;
+	char c = 0;
+
+	(void)state;
+	pair(SOCK_DGRAM, sv);
+	set_opt(sv[1], SO_PASSCRED);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, NULL, 0, &me, 0), 1);
+	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), 1);
+	assert_int_equal(c, 'x');
+	assert_int_equal(n, 0);
+	assert_int_equal(got[0], -5);
+	assert_int_equal(got[1], -5);
+	assert_fd_count(before, "after the receive");
 	close_pair(sv);
 }
 
@@ -1876,6 +2168,11 @@ int main(void)
 		cmocka_unit_test(six_byte_rights_payload_closes_its_whole_fd),
 		cmocka_unit_test(credentials_reader_checks_the_length_exactly),
 		cmocka_unit_test(taking_into_too_small_an_array_takes_none),
+		cmocka_unit_test(taking_a_header_forged_at_a_misaligned_offset_is_einval),
+		cmocka_unit_test(taking_a_header_that_runs_past_the_bytes_is_einval),
+		cmocka_unit_test(taking_a_message_longer_than_the_bytes_is_einval),
+		cmocka_unit_test(taking_a_message_relabelled_to_socket_level_is_einval),
+		cmocka_unit_test(taking_skips_slots_that_hold_minus_1),
 		cmocka_unit_test(recvmsg_with_iovcnt_above_int_max_is_emsgsize),
 		cmocka_unit_test(trailing_partial_header_ends_the_walk),
 		cmocka_unit_test(cmsg_len_below_a_header_ends_the_walk),
@@ -1889,6 +2186,10 @@ int main(void)
 		cmocka_unit_test(receiving_again_closes_what_was_not_taken),
 		cmocka_unit_test(taking_twice_takes_none_the_second_time),
 		cmocka_unit_test(taking_after_clear_is_einval),
+		cmocka_unit_test(taking_another_buffers_message_is_einval),
+		cmocka_unit_test(taking_a_yielded_message_marked_held_is_einval),
+		cmocka_unit_test(taking_credentials_relabelled_as_rights_is_einval),
+		cmocka_unit_test(taking_part_of_a_message_is_einval),
 		cmocka_unit_test(adopting_again_is_ebusy_until_clear),
 		cmocka_unit_test(refused_adopt_then_a_walk_leaves_clear_its_work),
 		cmocka_unit_test(adopting_cleared_bytes_closes_nothing),
@@ -1897,7 +2198,8 @@ int main(void)
 		cmocka_unit_test(find_returns_the_first_of_a_kind_and_leaves_the_walk),
 		cmocka_unit_test(credentials_of_a_receive_in_one_call),
 		TYPE_TESTS(send_fds_and_recv_fds_pass_fds_and_credentials),
-		cmocka_unit_test(send_fds_refuses_a_negative_fd_and_sends_nothing),
+		cmocka_unit_test(send_fds_refuses_what_push_refuses_and_sends_nothing),
+		cmocka_unit_test(recv_fds_of_a_message_without_fds_gives_none),
 		cmocka_unit_test(recv_fds_of_more_than_room_is_emsgsize_and_leaves_none_open),
 		cmocka_unit_test(recv_fds_truncated_is_enobufs_and_leaves_none_open),
 		cmocka_unit_test(recv_fds_closes_a_pidfd),

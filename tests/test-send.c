@@ -273,6 +273,7 @@ static void values_the_kernel_refuses_are_einval(void **state)
 	unsigned char opts[41], flow[4] = { 0x10, 0, 0, 1 }, flow_ok[4] = { 0x0f, 0xff, 0xff, 0xff };
 	unsigned char hop_short[8] = { 0, 1 }, hop[16] = { 0, 1 };
 	unsigned char rt0[24] = { 0, 2, 0, 1 }, rt2[24] = { 0, 2, 2, 1 }, rt2_two_left[24] = { 0, 2, 2, 2 };
+	unsigned char rt2_hdrlen_4[40] = { 0, 4, 2, 1 };
 	struct cmsgbuf_send b = fresh(ARENA);
 
 	(void)state;
@@ -289,6 +290,8 @@ static void values_the_kernel_refuses_are_einval(void **state)
 	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPOPTS, hop, 1), EINVAL);
 	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_RTHDR, rt0, sizeof(rt0)), EINVAL);
 	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292RTHDR, rt2_two_left, sizeof(rt2_two_left)), EINVAL);
+	/* whole as its hdrlen says, but a type 2 header is 24 bytes (hdrlen 2): EINVAL */
+	assert_refused(&b, cmsgbuf_raw(IPPROTO_IPV6, IPV6_RTHDR, rt2_hdrlen_4, sizeof(rt2_hdrlen_4)), EINVAL);
 	assert_refused(&b, cmsgbuf_raw(SOL_SOCKET, SCM_DEVMEM_DMABUF, &proto17, 8), EINVAL);
 
 	assert_true(cmsgbuf_send_push(&b, cmsgbuf_raw(SOL_SOCKET, SO_TIMESTAMPING_NEW, &ts_tx, 4)));

@@ -6,6 +6,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -118,6 +119,103 @@ static void misaligned_or_null_control_yields_nothing(void **state)
 	assert_null(cmsgbuf_first(NULL, CMSG_SPACE(0)));
 	assert_null(cmsgbuf_first(buf.bytes, sizeof(struct cmsghdr) - 1));
 	assert_null(cmsgbuf_next(buf.bytes, CMSG_SPACE(0), NULL));
+	/* nor does next() from an aligned header of a misaligned @control */
+	put_header(CMSG_SPACE(0), CMSG_LEN(0), 1, 2);
+	put_header(2 * CMSG_SPACE(0), CMSG_LEN(0), 1, 2);
+	assert_non_null(cmsgbuf_next(buf.bytes, 3 * CMSG_SPACE(0), (const struct cmsghdr *)(void *)buf.bytes));
+	assert_null(cmsgbuf_next(buf.bytes + 4, 3 * CMSG_SPACE(0) - 4,
+				 (const struct cmsghdr *)(void *)(buf.bytes + CMSG_SPACE(0))));
+}
+
+/* @c is NULL, or a header wholly inside [@control, @control + @len) whose cmsg_len fits. */
+static void assert_inside(const unsigned char *control, size_t len, const struct cmsghdr *c)
+{
+	size_t off;
+
+	if (!c)
+		return;
+	off = (size_t)((uintptr_t)c - (uintptr_t)control);
+	assert_true(off <= len && len - off >= sizeof(struct cmsghdr));
+	assert_true(c->cmsg_len >= CMSG_LEN(0) && c->cmsg_len <= len - off);
+}
+
+/*
+ * Three messages in the @len bytes at @control; each in turn becomes the
+ * current header, whose cmsg_len then changes to every value up to past the
+ * end and to the huge ones, before the walk goes on from it.
+ */
+static void walk_while_cmsg_len_changes(unsigned char *control, size_t len)
+{
+	const size_t space = CMSG_SPACE(sizeof(int)), messages = len / space;
+	const size_t huge[] = { INT_MAX, (size_t)INT_MAX + 1, UINT32_MAX, UINT32_MAX - 7, SIZE_MAX,
+				SIZE_MAX - 7, SIZE_MAX - CMSG_ALIGN(1) + 1, SIZE_MAX - len };
+	const size_t small = len + 2 * CMSG_ALIGN(1), nhuge = sizeof(huge) / sizeof(huge[0]);
+
+	for (size_t at = 0; at < messages; at++) {
+		for (size_t i = 0; i < small + nhuge; i++) {
+			const struct cmsghdr *c;
+			size_t n = 0;
+
+			memset(control, 0, len);
+			for (size_t m = 0; m < messages; m++)
+				write_header(control, m * space, CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS);
+			c = cmsgbuf_first(control, len);
+			for (size_t m = 0; m < at; m++)
+				c = cmsgbuf_next(control, len, c);
+			assert_ptr_equal(c, control + at * space);
+			write_header(control, at * space, i < small ? i : huge[i - small], SOL_SOCKET,
+				     SCM_RIGHTS);
+			for (c = cmsgbuf_next(control, len, c); c; c = cmsgbuf_next(control, len, c)) {
+				assert_inside(control, len, c);
+				assert_true(++n < messages);
+			}
+		}
+	}
+}
+
+/*
+ * The bytes change between cmsgbuf_first() or cmsgbuf_next() and the next
+ * call. Once at the end of a heap block of exactly their size, so that ASan
+ * sees a read one byte past them; once followed by headers that look valid,
+ * so that without ASan a walk that leaves the bytes returns one of them.
+ */
+static void cmsg_len_changed_between_calls_keeps_the_walk_inside(void **state)
+{
+	const size_t space = CMSG_SPACE(sizeof(int)), len = 3 * space;
+	unsigned char *exact = malloc(len), *decoys = malloc(len + 8 * space);
+
+	(void)state;
+	assert_non_null(exact);
+	assert_non_null(decoys);
+	walk_while_cmsg_len_changes(exact, len);
+	for (size_t m = 3; m < 11; m++)
+		write_header(decoys, m * space, CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS);
+	walk_while_cmsg_len_changes(decoys, len);
+	free(decoys);
+	free(exact);
+}
+
+/* A @cur that no walk of these bytes returns yields nothing, and is not read. */
+static void foreign_cur_ends_the_walk(void **state)
+{
+	const size_t len = 2 * CMSG_SPACE(sizeof(int));
+	unsigned char *control = malloc(len), *other = malloc(len);
+
+	(void)state;
+	assert_non_null(control);
+	assert_non_null(other);
+	memset(control, 0, len);
+	write_header(control, 0, CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS);
+	write_header(control, CMSG_SPACE(sizeof(int)), CMSG_LEN(sizeof(int)), SOL_SOCKET, SCM_RIGHTS);
+	memcpy(other, control, len);
+	assert_non_null(cmsgbuf_next(control, len, (const struct cmsghdr *)(void *)control));
+	assert_null(cmsgbuf_next(control, len, (const struct cmsghdr *)(void *)other));
+	assert_null(cmsgbuf_next(control, len, (const struct cmsghdr *)(void *)(control + len)));
+	assert_null(cmsgbuf_next(control, len, (const struct cmsghdr *)(void *)(control + len - 8)));
+	assert_null(cmsgbuf_next(control, len, (const struct cmsghdr *)(void *)(control + 1)));
+	assert_null(cmsgbuf_next(NULL, len, (const struct cmsghdr *)(void *)control));
+	free(other);
+	free(control);
 }
 
 /* Builds buffers of many shapes with push, and walks each both ways. */
@@ -172,6 +270,8 @@ int main(void)
 		cmocka_unit_test(exactly_fitting_last_header_is_visited),
 		cmocka_unit_test(last_message_without_padding_is_visited),
 		cmocka_unit_test(misaligned_or_null_control_yields_nothing),
+		cmocka_unit_test(cmsg_len_changed_between_calls_keeps_the_walk_inside),
+		cmocka_unit_test(foreign_cur_ends_the_walk),
 		cmocka_unit_test(walker_agrees_with_libc_on_pushed_buffers),
 	};
 

@@ -24,17 +24,22 @@
 /* A buffer aligned as CMSG_FIRSTHDR() needs, of exactly @n bytes. */
 #define SPACE(n) struct { alignas(struct cmsghdr) unsigned char bytes[n]; }
 
-#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
+/* push_many: as many messages as push_many pushes, each an int of an unknown level. */
+#define MANY 1000
+#define MANY_LEVEL 0x4242
+
+#define UDP_BATCH_SPACE (CMSG_SPACE(sizeof(struct cmsgbuf_in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int)) + \
 			 CMSG_SPACE(sizeof(unsigned short)))
 
 struct ctx {
 	int fds[CMSGBUF_MAX_FDS];
 	struct cmsgbuf_ucred cred;
-	struct in_pktinfo pktinfo;
+	struct cmsgbuf_in_pktinfo pktinfo;
 	int ttl, tos;
 	unsigned short gso;
 	struct msghdr mh;	/* each operation leaves its result here */
 	SPACE(CMSGBUF_RIGHTS_SPACE(1)) rights_1;
+	SPACE(MANY * CMSG_SPACE(sizeof(int))) many;
 	SPACE(CMSGBUF_RIGHTS_SPACE(16)) rights_16;
 	SPACE(CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS)) rights_253;
 	SPACE(CMSGBUF_CREDENTIALS_SPACE) credentials;
@@ -177,6 +182,54 @@ static BENCH_NOINLINE void bench_op_extend_udp_4_hand(void *p)
 	bench_escape(c->mh.msg_control);
 }
 
+/* The same four messages pushed one by one, three of them by value constructors that hold the value. */
+static BENCH_NOINLINE void bench_op_push_udp_4_held_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, c->udp_batch.bytes, sizeof(c->udp_batch.bytes));
+	if (!cmsgbuf_send_push(&b, cmsgbuf_ip_pktinfo(&c->pktinfo)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_ttl(c->ttl)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_ip_tos(c->tos)) ||
+	    !cmsgbuf_send_push(&b, cmsgbuf_udp_segment(c->gso)))
+		bench_fail("push of four UDP kinds");
+	done_cmsgbuf(c, &b);
+}
+
+static BENCH_NOINLINE void bench_op_push_udp_4_held_hand(void *p)
+{
+	bench_op_extend_udp_4_hand(p);
+}
+
+/*
+ * One buffer filled with MANY messages off push's inline path: the figure is
+ * per message, and stays flat only while no push does work proportional to
+ * what the buffer already holds (in every build type: scripts/bench also
+ * measures Meson's default, whose asserts stay on).
+ */
+static BENCH_NOINLINE void bench_op_push_many_cmsgbuf(void *p)
+{
+	struct ctx *c = p;
+	struct cmsgbuf_send b;
+
+	cmsgbuf_send_init(&b, c->many.bytes, sizeof(c->many.bytes));
+	for (int i = 0; i < MANY; i++)
+		if (!cmsgbuf_send_push(&b, cmsgbuf_raw(MANY_LEVEL, i, &c->ttl, sizeof(c->ttl))))
+			bench_fail("push of many messages");
+	done_cmsgbuf(c, &b);
+}
+
+static BENCH_NOINLINE void bench_op_push_many_hand(void *p)
+{
+	struct ctx *c = p;
+	struct cmsghdr *h = start_hand(c, c->many.bytes, sizeof(c->many.bytes));
+
+	for (int i = 0; i < MANY; i++, h = CMSG_NXTHDR(&c->mh, h))
+		fill(h, MANY_LEVEL, i, &c->ttl, sizeof(c->ttl));
+	bench_escape(c->mh.msg_control);
+}
+
 /*
  * The *_stack operations build the buffer where most senders do: in a local
  * array of the sending function (cmsgbuf: the documented
@@ -287,6 +340,8 @@ static const struct bench_op ops[] = {
 	BENCH_OP(push_credentials, 1, NULL, false),
 	BENCH_OP(push_two_clear, 1, NULL, false),
 	BENCH_OP(extend_udp_4, 1, NULL, false),
+	BENCH_OP(push_many, MANY, NULL, false),
+	BENCH_OP(push_udp_4_held, 1, NULL, false),
 	BENCH_OP(push_rights_1_stack, 1, NULL, false),
 	BENCH_OP(push_credentials_stack, 1, NULL, false),
 	BENCH_OP(push_two_stack, 1, NULL, false),
@@ -296,7 +351,7 @@ static const struct bench_op ops[] = {
 static void same_bytes(const struct bench_op *op, struct ctx *c)
 {
 	unsigned char *lo = (unsigned char *)&c->rights_1, *hi = (unsigned char *)(c + 1);
-	unsigned char seen[sizeof(c->rights_253)];
+	unsigned char seen[sizeof(c->many)];
 	size_t len;
 
 	memset(lo, 0xa5, (size_t)(hi - lo));

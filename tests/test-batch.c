@@ -1,0 +1,662 @@
+/*
+ * test-batch: cmsgbuf_sendmmsg() and cmsgbuf_recvmmsg() against the real
+ * kernel: many datagrams over loopback UDP, each with control messages of
+ * its own, and over AF_UNIX datagram socketpairs, batches that mix
+ * descriptors and plain messages, where the receive-side ownership rule must
+ * hold for each message (counted in /proc/self/fd), and batches the kernel
+ * sends only part of.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+
+#include "cmsgbuf.h"
+#include "helpers.h"
+
+#define BATCH 16
+
+static void set_int_opt(int fd, int level, int name, int value)
+{
+	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
+		fail_msg("setsockopt(%d, %d): %s", level, name, strerror(errno));
+}
+
+/* A receive that never hangs the suite: an absent message fails the test. */
+static void set_recv_timeout(int fd)
+{
+	struct timeval tv = { 5, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		fail_msg("SO_RCVTIMEO: %s", strerror(errno));
+}
+
+static void assert_fd_count(int want, const char *when)
+{
+	int now = open_fd_count();
+
+	if (now != want)
+		fail_msg("%s: %d fds open, expected %d", when, now, want);
+}
+
+static bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+/*
+ * A batch of BATCH messages: each its one-byte payload (its index), its iovec,
+ * its send and receive buffers in its own space.
+ */
+struct batch {
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	unsigned char data[BATCH];
+	struct cmsgbuf_send send[BATCH];
+	struct cmsgbuf_recv recv[BATCH];
+	CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(4) + 2 * CMSGBUF_RAW_SPACE(sizeof(int))) space[BATCH];
+};
+
+/* Every message of @t with its payload byte (its index) and an empty buffer in its own space. */
+static void batch_init(struct batch *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int i = 0; i < BATCH; i++) {
+		t->data[i] = (unsigned char)i;
+		t->iov[i].iov_base = &t->data[i];
+		t->iov[i].iov_len = 1;
+		t->msgs[i].msg_hdr.msg_iov = &t->iov[i];
+		t->msgs[i].msg_hdr.msg_iovlen = 1;
+		cmsgbuf_send_init(&t->send[i], &t->space[i], sizeof(t->space[i]));
+		cmsgbuf_recv_init(&t->recv[i], &t->space[i], sizeof(t->space[i]));
+	}
+}
+
+static void batch_clear(struct batch *t)
+{
+	for (unsigned int i = 0; i < BATCH; i++)
+		cmsgbuf_recv_clear(&t->recv[i]);
+}
+
+/* Receives @n messages into @t, in as many batches as the kernel needs. */
+static void receive_all(int sock, struct batch *t, unsigned int n)
+{
+	unsigned int got = 0;
+
+	while (got < n) {
+		int r = cmsgbuf_recvmmsg(sock, t->msgs + got, n - got, t->recv + got, MSG_WAITFORONE);
+
+		if (r <= 0)
+			fail_msg("recvmmsg after %u of %u: %d (%s)", got, n, r, strerror(errno));
+		got += (unsigned int)r;
+	}
+}
+
+/* Over loopback UDP */
+
+struct udp {
+	int rx, tx;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} to;
+	socklen_t tolen;
+};
+
+static void udp_open(struct udp *u, int family)
+{
+	memset(u, 0, sizeof(*u));
+	u->rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	u->tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u->rx < 0 || u->tx < 0)
+		fail_msg("socket(%d, SOCK_DGRAM): %s", family, strerror(errno));
+	if (family == AF_INET) {
+		u->to.v4.sin_family = AF_INET;
+		u->to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u->tolen = sizeof(u->to.v4);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTOS, 1);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTTL, 1);
+	} else {
+		u->to.v6.sin6_family = AF_INET6;
+		u->to.v6.sin6_addr = in6addr_loopback;
+		u->tolen = sizeof(u->to.v6);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	}
+	if (bind(u->rx, &u->to.sa, u->tolen) != 0 || getsockname(u->rx, &u->to.sa, &u->tolen) != 0)
+		fail_msg("bind to loopback: %s", strerror(errno));
+	set_recv_timeout(u->rx);
+}
+
+static void udp_close(struct udp *u)
+{
+	assert_int_equal(close(u->rx), 0);
+	assert_int_equal(close(u->tx), 0);
+}
+
+/* The int payload of the message (@level, @type) of @b, or -1; IP_TOS comes as one byte. */
+static int received_int(struct cmsgbuf_recv *b, int level, int type)
+{
+	struct cmsgbuf_msg m;
+	int v = -1;
+
+	if (!cmsgbuf_recv_find(b, level, type, &m))
+		return -1;
+	if (level == IPPROTO_IP && type == IP_TOS) {
+		assert_int_equal(m.len, 1);
+		return *(const unsigned char *)m.data;
+	}
+	assert_int_equal(m.len, sizeof(int));
+	memcpy(&v, m.data, sizeof(v));
+	return v;
+}
+
+/*
+ * BATCH datagrams in one cmsgbuf_sendmmsg(), datagram i with its own traffic
+ * class (i << 2, ECN bits clear) and TTL or hop limit (64 + i); the receiver
+ * reads each back from its own buffer.
+ */
+static void each_datagram_keeps_its_own_control_messages(int family)
+{
+	int tos_level = family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
+	int tos_type = family == AF_INET ? IP_TOS : IPV6_TCLASS;
+	int ttl_type = family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+	static struct batch s, r;
+	int tos[BATCH], ttl[BATCH];
+	struct udp u;
+
+	udp_open(&u, family);
+	batch_init(&s);
+	batch_init(&r);
+	for (unsigned int i = 0; i < BATCH; i++) {
+		tos[i] = (int)i << 2;
+		ttl[i] = 64 + (int)i;
+		s.msgs[i].msg_hdr.msg_name = &u.to;
+		s.msgs[i].msg_hdr.msg_namelen = u.tolen;
+		assert_true(cmsgbuf_send_push(&s.send[i], family == AF_INET ? cmsgbuf_ip_tos(tos[i])
+								    : cmsgbuf_ipv6_tclass(tos[i])));
+		assert_true(cmsgbuf_send_push(&s.send[i], family == AF_INET ? cmsgbuf_ip_ttl(ttl[i])
+								    : cmsgbuf_ipv6_hoplimit(ttl[i])));
+	}
+	assert_int_equal(cmsgbuf_sendmmsg(u.tx, s.msgs, BATCH, s.send, 0), BATCH);
+	for (unsigned int i = 0; i < BATCH; i++)
+		assert_int_equal(s.msgs[i].msg_len, 1);
+
+	receive_all(u.rx, &r, BATCH);
+	for (unsigned int i = 0; i < BATCH; i++) {
+		int got_tos, got_ttl;
+
+		assert_int_equal(r.msgs[i].msg_len, 1);
+		assert_int_equal(r.data[i], i);
+		assert_false(cmsgbuf_recv_truncated(&r.recv[i]));
+		got_tos = received_int(&r.recv[i], tos_level, tos_type);
+		got_ttl = received_int(&r.recv[i], tos_level, ttl_type);
+		if (got_tos != tos[i] || got_ttl != ttl[i])
+			fail_msg("datagram %u: tos %d ttl %d received, %d and %d sent", i, got_tos,
+				 got_ttl, tos[i], ttl[i]);
+	}
+	batch_clear(&r);
+	udp_close(&u);
+}
+
+static void udp_v4_each_datagram_keeps_its_tos_and_ttl(void **state)
+{
+	(void)state;
+	each_datagram_keeps_its_own_control_messages(AF_INET);
+}
+
+static void udp_v6_each_datagram_keeps_its_tclass_and_hoplimit(void **state)
+{
+	(void)state;
+	if (!ipv6_loopback_configured()) {
+		print_message("# ::1 is not configured on this machine: IPv6 not exercised\n");
+		return;
+	}
+	each_datagram_keeps_its_own_control_messages(AF_INET6);
+}
+
+/* Over AF_UNIX datagram socketpairs: who owns each descriptor */
+
+static void dgram_pair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
+		fail_msg("socketpair: %s", strerror(errno));
+	set_recv_timeout(sv[1]);
+}
+
+/* @n distinct open files: the read ends of pipes. */
+static void open_files(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		close(p[1]);
+		fds[i] = p[0];
+	}
+}
+
+static void close_all(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* Message i carries nfds[i] descriptors (of @files), none when 0. */
+static void send_mixed(int sock, struct batch *s, const unsigned int *nfds, unsigned int n,
+		       const int *files)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (nfds[i])
+			assert_true(cmsgbuf_send_push(&s->send[i], cmsgbuf_rights(files, nfds[i])));
+	assert_int_equal(cmsgbuf_sendmmsg(sock, s->msgs, n, s->send, 0), (int)n);
+}
+
+/* The descriptors of @b's rights message (all of them or none), or 0 when it has none. */
+static size_t take(struct cmsgbuf_recv *b, int *fds, size_t max)
+{
+	struct cmsgbuf_msg m;
+	ssize_t n;
+
+	if (!cmsgbuf_recv_find(b, SOL_SOCKET, SCM_RIGHTS, &m))
+		return 0;
+	n = cmsgbuf_recv_take_fds(b, &m, fds, max);
+	assert_true(n >= 0);
+	return (size_t)n;
+}
+
+/*
+ * Six messages, four with descriptors (1, 2, 1 and 3 of them), two without;
+ * a batch of room for BATCH receives the six. The test takes the descriptors
+ * of messages 0 and 3 and leaves those of 2 and 5: clearing closes those
+ * five, and not the two taken.
+ */
+static void batch_mixing_fds_and_plain_messages_owns_each_fd_once(void **state)
+{
+	static const unsigned int nfds[6] = { 1, 0, 2, 1, 0, 3 };
+	static struct batch s, r;
+	int sv[2], files[3], taken[2] = { -1, -1 }, before;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(files, 3);
+	batch_init(&s);
+	batch_init(&r);
+	before = open_fd_count();
+	send_mixed(sv[0], &s, nfds, 6, files);
+
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), 6);
+	assert_fd_count(before + 7, "after the batch arrived");
+	for (unsigned int i = 0; i < 6; i++) {
+		struct cmsgbuf_msg m;
+		bool has = cmsgbuf_recv_find(&r.recv[i], SOL_SOCKET, SCM_RIGHTS, &m);
+
+		assert_int_equal(r.data[i], i);
+		assert_false(cmsgbuf_recv_truncated(&r.recv[i]));
+		assert_int_equal(has ? cmsgbuf_msg_nfds(&m) : 0, nfds[i]);
+	}
+	for (unsigned int i = 6; i < BATCH; i++) {
+		struct cmsgbuf_msg m;
+
+		assert_false(cmsgbuf_recv_next(&r.recv[i], &m));
+		assert_int_equal(cmsgbuf_recv_flags(&r.recv[i]), 0);
+	}
+	assert_int_equal(take(&r.recv[0], &taken[0], 1), 1);
+	assert_int_equal(take(&r.recv[3], &taken[1], 1), 1);
+	assert_int_equal(fcntl(taken[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	/* a message taken once has nothing left to take */
+	assert_int_equal(take(&r.recv[0], &taken[0], 1), 0);
+
+	batch_clear(&r);
+	assert_fd_count(before + 2, "after clearing the batch, the two taken left");
+	assert_true(is_open(taken[0]) && is_open(taken[1]));
+	assert_same_file(files[0], taken[0]);
+	close_all(taken, 2);
+	assert_fd_count(before, "after closing the two taken");
+	close_all(files, 3);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * A batch that stops early (three messages queued, room for BATCH), taken
+ * from not at all: the next batch into the same arrays closes all of their
+ * descriptors, receives two plain messages, and leaves every buffer past
+ * them empty, those that held the first batch's third message included.
+ */
+static void next_batch_closes_what_an_early_stop_left(void **state)
+{
+	static const unsigned int with_fds[3] = { 2, 1, 3 }, plain[2] = { 0, 0 };
+	static struct batch s, r;
+	int sv[2], files[3], before;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(files, 3);
+	batch_init(&s);
+	batch_init(&r);
+	before = open_fd_count();
+	send_mixed(sv[0], &s, with_fds, 3, files);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), 3);
+	assert_fd_count(before + 6, "after the first batch");
+
+	batch_init(&s);
+	send_mixed(sv[0], &s, plain, 2, files);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), 2);
+	assert_fd_count(before, "after the second batch");
+	for (unsigned int i = 0; i < BATCH; i++)
+		assert_false(cmsgbuf_recv_next(&r.recv[i], &m));
+
+	/* nothing queued: -1, and every buffer empty */
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+	batch_clear(&r);
+	assert_fd_count(before, "after the last clear");
+	close_all(files, 3);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * Per-message MSG_CTRUNC: message 0 carries more descriptors than its buffer
+ * holds (4; the buffer, cut to whole alignment units, holds 2 or 3), message
+ * 1 one that fits. Only buffer 0 reports truncation, and
+ * clearing closes what arrived of both.
+ */
+static void truncation_is_reported_per_message(void **state)
+{
+	static const unsigned int nfds[2] = { 4, 1 };
+	static struct batch s, r;
+	unsigned char small[2][CMSGBUF_SPACE(CMSGBUF_RIGHTS_SPACE(1))];
+	int sv[2], files[4], before;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(files, 4);
+	batch_init(&s);
+	batch_init(&r);
+	cmsgbuf_recv_init(&r.recv[0], small[0], sizeof(small[0]));
+	cmsgbuf_recv_init(&r.recv[1], small[1], sizeof(small[1]));
+	before = open_fd_count();
+	send_mixed(sv[0], &s, nfds, 2, files);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 2, r.recv, MSG_DONTWAIT), 2);
+	assert_true(cmsgbuf_recv_truncated(&r.recv[0]));
+	assert_false(cmsgbuf_recv_truncated(&r.recv[1]));
+	assert_int_equal(cmsgbuf_recv_flags(&r.recv[1]) & MSG_CTRUNC, 0);
+	cmsgbuf_recv_clear(&r.recv[0]);
+	cmsgbuf_recv_clear(&r.recv[1]);
+	assert_fd_count(before, "after clearing both");
+	close_all(files, 4);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Without buffers: plain batches, and a descriptor sent is discarded by the kernel. */
+static void batches_without_buffers_carry_no_control_data(void **state)
+{
+	static struct batch s, r;
+	int sv[2], file, before;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(&file, 1);
+	batch_init(&s);
+	batch_init(&r);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs, 2, NULL, 0), 2);
+	assert_true(cmsgbuf_send_push(&s.send[0], cmsgbuf_rights(&file, 1)));
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs, 1, s.send, 0), 1);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, NULL, MSG_DONTWAIT), 3);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_null(r.msgs[i].msg_hdr.msg_control);
+	assert_int_equal(r.msgs[2].msg_hdr.msg_flags & MSG_CTRUNC, MSG_CTRUNC);
+	assert_fd_count(before, "after a descriptor received without a buffer");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * A buffer without space in a batch (CMSGBUF_RECV_EMPTY): its message gets
+ * a NULL msg_control, so the kernel reports its descriptor truncated and
+ * closes it; the message beside it, with space, gets its own.
+ */
+static void buffer_without_space_gets_no_control_data_in_a_batch(void **state)
+{
+	static const unsigned int nfds[2] = { 1, 1 };
+	static const struct cmsgbuf_recv empty = CMSGBUF_RECV_EMPTY;
+	static struct batch s, r;
+	int sv[2], file, got[1], before;
+	struct cmsgbuf_msg m;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(&file, 1);
+	batch_init(&s);
+	batch_init(&r);
+	r.recv[0] = empty;
+	before = open_fd_count();
+	send_mixed(sv[0], &s, nfds, 2, &file);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 2, r.recv, MSG_DONTWAIT), 2);
+	assert_null(r.msgs[0].msg_hdr.msg_control);
+	assert_true(cmsgbuf_recv_truncated(&r.recv[0]));
+	assert_false(cmsgbuf_recv_next(&r.recv[0], &m));
+	assert_false(cmsgbuf_recv_truncated(&r.recv[1]));
+	assert_fd_count(before + 1, "after the batch: the fd of message 1 alone");
+	assert_int_equal(take(&r.recv[1], got, 1), 1);
+	assert_same_file(file, got[0]);
+	close(got[0]);
+	batch_clear(&r);
+	assert_fd_count(before, "after the batch was cleared");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * Control data above 1024 bytes in a batch: 253 descriptors and credentials
+ * in message 1 of 3, which musl's own sendmmsg() (a loop of its sendmsg())
+ * refuses with ENOMEM on 64-bit. All three messages arrive with theirs.
+ */
+static void batch_carries_the_most_descriptors_a_message_can(void **state)
+{
+	static CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(CMSGBUF_MAX_FDS) + CMSGBUF_CREDENTIALS_SPACE) big[3];
+	static unsigned char in_space[3][CMSGBUF_RECV_MAX_SPACE];
+	static int fds[CMSGBUF_MAX_FDS], got[CMSGBUF_MAX_FDS];
+	static struct batch s, r;
+	struct cmsgbuf_ucred me = { getpid(), getuid(), getgid() };
+	int sv[2], file, before;
+
+	(void)state;
+	dgram_pair(sv);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
+	open_files(&file, 1);
+	for (int i = 0; i < CMSGBUF_MAX_FDS; i++)
+		fds[i] = file;
+	batch_init(&s);
+	batch_init(&r);
+	for (unsigned int i = 0; i < 3; i++) {
+		cmsgbuf_send_init(&s.send[i], &big[i], sizeof(big[i]));
+		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_rights(fds, i == 1 ? CMSGBUF_MAX_FDS : 1)));
+		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_credentials(&me)));
+		cmsgbuf_recv_init(&r.recv[i], in_space[i], sizeof(in_space[i]));
+	}
+	assert_true(cmsgbuf_send_controllen(&s.send[1]) > 1024);
+	before = open_fd_count();
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs, 3, s.send, 0), 3);
+	receive_all(sv[1], &r, 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		size_t want = i == 1 ? CMSGBUF_MAX_FDS : 1;
+
+		assert_false(cmsgbuf_recv_truncated(&r.recv[i]));
+		assert_int_equal(take(&r.recv[i], got, CMSGBUF_MAX_FDS), want);
+		assert_same_file(file, got[want - 1]);
+		close_all(got, want);
+	}
+	batch_clear(&r);
+	assert_fd_count(before, "after every descriptor was taken and closed");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* An empty batch: nothing touched, nothing sent, nothing received, as the syscalls say. */
+static void empty_batch_is_zero_each_way(void **state)
+{
+	static struct batch r;
+	int sv[2];
+
+	(void)state;
+	dgram_pair(sv);
+	batch_init(&r);
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], NULL, 0, NULL, 0), 0);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], NULL, 0, NULL, MSG_DONTWAIT), 0);
+	assert_int_equal(send(sv[0], "x", 1, 0), 1);
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, 0, r.recv, MSG_DONTWAIT), 0);
+	/* the datagram is still there */
+	assert_int_equal(cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT), 1);
+	batch_clear(&r);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Partial sends */
+
+/*
+ * A bad message in the middle: message 2 names a descriptor that is closed.
+ * The batch stops there and says 2; resent from message 2, the first message
+ * fails with the kernel's EBADF; with the descriptor fixed, the rest goes.
+ */
+static void sendmmsg_stopped_by_a_bad_message_reports_those_sent(void **state)
+{
+	static struct batch s, r;
+	int sv[2], file, closed;
+
+	(void)state;
+	dgram_pair(sv);
+	open_files(&file, 1);
+	closed = dup(file);
+	assert_true(closed >= 0);
+	close(closed);
+	batch_init(&s);
+	batch_init(&r);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_true(cmsgbuf_send_push(&s.send[i], cmsgbuf_rights(i == 2 ? &closed : &file, 1)));
+
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs, 4, s.send, 0), 2);
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs + 2, 2, s.send + 2, 0), -1);
+	assert_int_equal(errno, EBADF);
+	cmsgbuf_send_clear(&s.send[2]);
+	assert_true(cmsgbuf_send_push(&s.send[2], cmsgbuf_rights(&file, 1)));
+	assert_int_equal(cmsgbuf_sendmmsg(sv[0], s.msgs + 2, 2, s.send + 2, 0), 2);
+
+	receive_all(sv[1], &r, 4);
+	for (unsigned int i = 0; i < 4; i++) {
+		int fd = -1;
+
+		assert_int_equal(r.data[i], i);
+		assert_int_equal(take(&r.recv[i], &fd, 1), 1);
+		assert_same_file(file, fd);
+		close(fd);
+	}
+	batch_clear(&r);
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * A full socket: nonblocking, with the smallest SO_SNDBUF, the kernel takes
+ * only the datagrams whose buffers fit (a datagram in flight counts against
+ * the sender until received), and the batch stops there with the count sent. The resend loop of cmsgbuf_sendmmsg(3)
+ * then delivers every message once, in order, each with its descriptor.
+ */
+#define MANY 64
+
+static void sendmmsg_stopped_by_a_full_receiver_resends_the_rest(void **state)
+{
+	static struct mmsghdr msgs[MANY];
+	static struct cmsgbuf_send bufs[MANY];
+	static CMSGBUF_BUFFER_TYPE(CMSGBUF_RIGHTS_SPACE(1)) space[MANY];
+	static struct iovec iov[MANY];
+	static unsigned char data[MANY];
+	static struct batch r;
+	unsigned int sent = 0, got = 0, first_batch = 0;
+	int sv[2], file, before;
+
+	(void)state;
+	dgram_pair(sv);
+	set_int_opt(sv[0], SOL_SOCKET, SO_SNDBUF, 1);	/* the kernel's minimum */
+	open_files(&file, 1);
+	memset(msgs, 0, sizeof(msgs));
+	for (unsigned int i = 0; i < MANY; i++) {
+		data[i] = (unsigned char)i;
+		iov[i].iov_base = &data[i];
+		iov[i].iov_len = 1;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		cmsgbuf_send_init(&bufs[i], &space[i], sizeof(space[i]));
+		assert_true(cmsgbuf_send_push(&bufs[i], cmsgbuf_rights(&file, 1)));
+	}
+	batch_init(&r);
+	before = open_fd_count();
+	while (sent < MANY) {
+		int n = cmsgbuf_sendmmsg(sv[0], msgs + sent, MANY - sent, bufs + sent, MSG_DONTWAIT);
+
+		if (n < 0 && errno != EAGAIN)
+			fail_msg("sendmmsg after %u sent: %s", sent, strerror(errno));
+		if (n > 0) {
+			if (first_batch == 0)
+				first_batch = (unsigned int)n;
+			sent += (unsigned int)n;
+		}
+		/* drain what is queued, checking order, payload and descriptor */
+		for (int k; got < sent; got += (unsigned int)k) {
+			k = cmsgbuf_recvmmsg(sv[1], r.msgs, BATCH, r.recv, MSG_DONTWAIT);
+			if (k <= 0)
+				fail_msg("recvmmsg with %u sent, %u received: %s", sent, got, strerror(errno));
+			for (int i = 0; i < k; i++) {
+				int fd = -1;
+
+				assert_int_equal(r.data[i], got + (unsigned int)i);
+				assert_int_equal(take(&r.recv[i], &fd, 1), 1);
+				close(fd);
+			}
+		}
+	}
+	print_message("# the first batch of %d sent %u before the socket was full\n", MANY, first_batch);
+	if (first_batch == 0 || first_batch >= MANY)
+		fail_msg("the first batch sent %u of %d: not a partial send", first_batch, MANY);
+	batch_clear(&r);
+	assert_fd_count(before, "after every message was received and its fd closed");
+	close(file);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(udp_v4_each_datagram_keeps_its_tos_and_ttl),
+		cmocka_unit_test(udp_v6_each_datagram_keeps_its_tclass_and_hoplimit),
+		cmocka_unit_test(batch_mixing_fds_and_plain_messages_owns_each_fd_once),
+		cmocka_unit_test(next_batch_closes_what_an_early_stop_left),
+		cmocka_unit_test(truncation_is_reported_per_message),
+		cmocka_unit_test(batches_without_buffers_carry_no_control_data),
+		cmocka_unit_test(buffer_without_space_gets_no_control_data_in_a_batch),
+		cmocka_unit_test(batch_carries_the_most_descriptors_a_message_can),
+		cmocka_unit_test(empty_batch_is_zero_each_way),
+		cmocka_unit_test(sendmmsg_stopped_by_a_bad_message_reports_those_sent),
+		cmocka_unit_test(sendmmsg_stopped_by_a_full_receiver_resends_the_rest),
+	};
+
+	return cmocka_run_group_tests(tests, fd_ledger_open, fd_ledger_close);
+}
