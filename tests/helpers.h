@@ -4,9 +4,12 @@
 /* What every test program shares: fd accounting, qemu-user, and cmocka's headers. */
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 /* The number of entries in /proc/self/fd, the directory's own fd excluded. */
@@ -101,6 +105,129 @@ static inline bool ipv6_loopback_configured(void)
 			found = true;
 	fclose(f);
 	return found;
+}
+
+/* Sockets and files */
+
+static inline void set_int_opt(int fd, int level, int name, int value)
+{
+	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
+		fail_msg("setsockopt(%d, %d): %s", level, name, strerror(errno));
+}
+
+/*
+ * A socket option qemu-user lacks (SO_TXTIME, SO_RCVMARK, SO_RCVPRIORITY,
+ * SO_TIMESTAMPING, the IPV6_FLOWINFO receive option: its setsockopt(2)
+ * answers ENOPROTOOPT): false there, with a TAP diagnostic saying what is
+ * not observable, and the test stops; a native run fails on any error.
+ */
+static inline bool set_opt_or_qemu_gap(int fd, int level, int name, const void *value, socklen_t len,
+				       const char *what)
+{
+	if (setsockopt(fd, level, name, value, len) == 0)
+		return true;
+	if (under_qemu() && errno == ENOPROTOOPT) {
+		print_message("# qemu-user: setsockopt(2) %s is ENOPROTOOPT: the kernel's answer is not "
+			      "observable here\n", what);
+		return false;
+	}
+	fail_msg("setsockopt %s: %s", what, strerror(errno));
+	return false;
+}
+
+static inline bool set_int_opt_or_qemu_gap(int fd, int level, int name, int value, const char *what)
+{
+	return set_opt_or_qemu_gap(fd, level, name, &value, sizeof(value), what);
+}
+
+/* A receive that never hangs the suite: an absent message fails the test. */
+static inline void set_recv_timeout(int fd)
+{
+	struct timeval tv = { 5, 0 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+		fail_msg("SO_RCVTIMEO: %s", strerror(errno));
+}
+
+static inline bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+static inline void assert_fd_count(int want, const char *when)
+{
+	int now = open_fd_count();
+
+	if (now != want)
+		fail_msg("%s: %d fds open, expected %d", when, now, want);
+}
+
+/* @n fds to send, each a distinct open file: the read ends of pipes. */
+static inline void open_files(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		close(p[1]);
+		fds[i] = p[0];
+	}
+}
+
+/* Closes @n fds; one already closed is no error (compare a test's asserting close). */
+static inline void close_all(const int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
+ * A UDP receiver bound to loopback of @family that reports the IP fields it
+ * receives (IP_RECVTOS and IP_RECVTTL, or IPV6_RECVTCLASS and
+ * IPV6_RECVHOPLIMIT), and an unbound sender; @to and @tolen address the
+ * receiver.
+ */
+struct udp {
+	int rx, tx;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} to;
+	socklen_t tolen;
+};
+
+static inline void udp_open(struct udp *u, int family)
+{
+	memset(u, 0, sizeof(*u));
+	u->rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	u->tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (u->rx < 0 || u->tx < 0)
+		fail_msg("socket(%d, SOCK_DGRAM): %s", family, strerror(errno));
+	if (family == AF_INET) {
+		u->to.v4.sin_family = AF_INET;
+		u->to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		u->tolen = sizeof(u->to.v4);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTOS, 1);
+		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTTL, 1);
+	} else {
+		u->to.v6.sin6_family = AF_INET6;
+		u->to.v6.sin6_addr = in6addr_loopback;
+		u->tolen = sizeof(u->to.v6);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
+		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
+	}
+	if (bind(u->rx, &u->to.sa, u->tolen) != 0)
+		fail_msg("bind to %s: %s", family == AF_INET ? "127.0.0.1" : "::1", strerror(errno));
+	if (getsockname(u->rx, &u->to.sa, &u->tolen) != 0)
+		fail_msg("getsockname: %s", strerror(errno));
+	set_recv_timeout(u->rx);
+}
+
+static inline void udp_close(struct udp *u)
+{
+	assert_int_equal(close(u->rx), 0);
+	assert_int_equal(close(u->tx), 0);
 }
 
 /* Do fds @sent and @received refer to the same open file (st_dev, st_ino)? */

@@ -64,43 +64,12 @@ static void set_opt(int fd, int name)
 		fail_msg("setsockopt(%d): %s", name, strerror(errno));
 }
 
-/* @n fds to send, each a distinct open file: the read ends of pipes. */
-static void open_files(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int p[2];
-
-		assert_int_equal(pipe(p), 0);
-		close(p[1]);
-		fds[i] = p[0];
-	}
-}
-
-static void close_all(const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
-}
-
-static bool is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) != -1;
-}
-
 static void assert_cloexec(int fd)
 {
 	int flags = fcntl(fd, F_GETFD);
 
 	if (flags == -1 || !(flags & FD_CLOEXEC))
 		fail_msg("received fd %d lacks FD_CLOEXEC (F_GETFD: %d)", fd, flags);
-}
-
-static void assert_fd_count(int want, const char *when)
-{
-	int now = open_fd_count();
-
-	if (now != want)
-		fail_msg("%s: %d fds open, expected %d", when, now, want);
 }
 
 /* Sends one byte with @n fds (none when 0), with the library's send side. */
