@@ -1283,26 +1283,53 @@ static void udp_segment_of_4_bytes_is_einval_for_kernel_refused_by_push(void **s
 	udp_close(&u);
 }
 
-static void second_ip_tos_overrides_the_first_for_kernel_refused_by_push(void **state)
+/* Push refuses @second after @first, both of one kind. */
+static void expect_push_refuses_the_second(int level, int type, const void *first, const void *second, size_t len)
 {
-	int tos = 0x28;
-	struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+	struct cmsgbuf_msg one = cmsgbuf_raw(level, type, first, len);
+
+	expect_push_refused(&one, 1, cmsgbuf_raw(level, type, second, len), EINVAL);
+}
+
+/*
+ * Two int messages of @level, @first of @first_type then @second of
+ * @second_type, crafted and sent over loopback of @family, and what arrived
+ * in @r; push refuses the pair. False where the kernel's answer is not
+ * observable (no ::1, qemu's byte order).
+ */
+static bool two_int_kinds_arrive(int family, int level, int first_type, int first, int second_type, int second,
+				 struct received *r)
+{
+	struct cmsgbuf_msg one = cmsgbuf_raw(level, first_type, &first, sizeof(first));
 	struct crafted c;
-	struct received r;
 	struct udp u;
 
-	(void)state;
-	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IP, IP_TOS, &tos, sizeof(tos)), EINVAL);
-	if (!ip_ints_reach_the_kernel())
-		return;
-	udp_open(&u, AF_INET);
+	expect_push_refused(&one, 1, cmsgbuf_raw(level, second_type, &second, sizeof(second)), EINVAL);
+	if ((family == AF_INET6 && !ipv6_or_say_why_not()) || !ip_ints_reach_the_kernel())
+		return false;
+	udp_open(&u, family);
 	craft_init(&c);
-	craft_int(&c, IPPROTO_IP, IP_TOS, 0x28);
-	craft_int(&c, IPPROTO_IP, IP_TOS, 0x48);
-	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, two IP_TOS");
-	receive(u.rx, &r);
-	assert_int_equal(r.ip_tos, 0x48);
+	craft_int(&c, level, first_type, first);
+	craft_int(&c, level, second_type, second);
+	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, two int messages");
+	receive(u.rx, r);
 	udp_close(&u);
+	return true;
+}
+
+/* The same, both of one kind (@type). */
+static bool two_ints_arrive(int family, int level, int type, int first, int second, struct received *r)
+{
+	return two_int_kinds_arrive(family, level, type, first, type, second, r);
+}
+
+static void second_ip_tos_overrides_the_first_for_kernel_refused_by_push(void **state)
+{
+	struct received r;
+
+	(void)state;
+	if (two_ints_arrive(AF_INET, IPPROTO_IP, IP_TOS, 0x28, 0x48, &r))
+		assert_int_equal(r.ip_tos, 0x48);
 }
 
 /*
@@ -1594,24 +1621,11 @@ static void so_timestamping_old_then_new_leaves_the_second_for_kernel_refused_by
 
 static void ipv6_hoplimit_then_2292hoplimit_leaves_the_second_for_kernel_refused_by_push(void **state)
 {
-	int ten = 10;
-	struct cmsgbuf_msg first = cmsgbuf_raw(IPPROTO_IPV6, IPV6_HOPLIMIT, &ten, sizeof(ten));
-	struct crafted c;
 	struct received r;
-	struct udp u;
 
 	(void)state;
-	expect_push_refused(&first, 1, cmsgbuf_raw(IPPROTO_IPV6, IPV6_2292HOPLIMIT, &ten, sizeof(ten)), EINVAL);
-	if (!ipv6_or_say_why_not() || !ip_ints_reach_the_kernel())
-		return;
-	udp_open(&u, AF_INET6);
-	craft_init(&c);
-	craft_int(&c, IPPROTO_IPV6, IPV6_HOPLIMIT, 10);
-	craft_int(&c, IPPROTO_IPV6, IPV6_2292HOPLIMIT, 20);
-	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, IPV6_HOPLIMIT then IPV6_2292HOPLIMIT");
-	receive(u.rx, &r);
-	assert_int_equal(r.hoplimit, 20);
-	udp_close(&u);
+	if (two_int_kinds_arrive(AF_INET6, IPPROTO_IPV6, IPV6_HOPLIMIT, 10, IPV6_2292HOPLIMIT, 20, &r))
+		assert_int_equal(r.hoplimit, 20);
 }
 
 /* ip_cmsg_send() sets the priority from IP_TOS (rt_tos2priority(0) is 0). */
@@ -1791,37 +1805,6 @@ static size_t receive_with(int fd, int level, int type, void *out, size_t len)
 	}
 	fail_msg("no message of level %d, type %d arrived", level, type);
 	return 0;
-}
-
-/* Push refuses @second after @first, both of one kind. */
-static void expect_push_refuses_the_second(int level, int type, const void *first, const void *second, size_t len)
-{
-	struct cmsgbuf_msg one = cmsgbuf_raw(level, type, first, len);
-
-	expect_push_refused(&one, 1, cmsgbuf_raw(level, type, second, len), EINVAL);
-}
-
-/*
- * Two int messages of one kind, @first then @second, crafted and sent over
- * loopback of @family, and what arrived in @r; push refuses the pair. False
- * where the kernel's answer is not observable (no ::1, qemu's byte order).
- */
-static bool two_ints_arrive(int family, int level, int type, int first, int second, struct received *r)
-{
-	struct crafted c;
-	struct udp u;
-
-	expect_push_refuses_the_second(level, type, &first, &second, sizeof(int));
-	if ((family == AF_INET6 && !ipv6_or_say_why_not()) || !ip_ints_reach_the_kernel())
-		return false;
-	udp_open(&u, family);
-	craft_init(&c);
-	craft_int(&c, level, type, first);
-	craft_int(&c, level, type, second);
-	expect_errno(craft_send(&c, u.tx, &u.to.sa, u.tolen), 0, "kernel, two ints of one kind");
-	receive(u.rx, r);
-	udp_close(&u);
-	return true;
 }
 
 static void second_ip_ttl_overrides_the_first_for_kernel_refused_by_push(void **state)
