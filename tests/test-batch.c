@@ -419,19 +419,8 @@ static int plain_truncated_batch(void *arg)
  */
 static bool truncation_is_observable(void)
 {
-	int gap;
-
-	if (!under_qemu())
-		return true;
-	gap = probe_in_child(plain_truncated_batch, NULL);
-	if (gap == 0)
-		return true;
-	if (gap > 3)
-		fail_msg("qemu-user, plain truncated recvmmsg(2): %d", gap);
-	print_message("# qemu-user: a plain recvmmsg(2) of 4 fds into CMSG_SPACE(sizeof(int))%s%s%s: "
-		      "the kernel's truncation is not observable here\n", gap & 1 ? " lacks MSG_CTRUNC" : "",
-		      gap == 3 ? " and" : "", gap & 2 ? " leaves open fds it did not hand out" : "");
-	return false;
+	return truncation_is_observable_by(plain_truncated_batch, NULL,
+					   "recvmmsg(2) of 4 fds into CMSG_SPACE(sizeof(int))");
 }
 
 /*

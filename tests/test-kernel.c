@@ -64,28 +64,6 @@
 #ifndef SCM_SECURITY
 #define SCM_SECURITY 3
 #endif
-/* What Debian 12's headers (Linux 6.1) lack. */
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD 37
-#endif
-#ifndef SO_TIMESTAMPING_NEW
-#define SO_TIMESTAMPING_NEW 65
-#endif
-#ifndef SCM_DEVMEM_DMABUF
-#define SCM_DEVMEM_DMABUF 79
-#endif
-#ifndef SO_RCVPRIORITY
-#define SO_RCVPRIORITY 82
-#endif
-#ifndef IP_PROTOCOL
-#define IP_PROTOCOL 52
-#endif
-#ifndef IPV6_FLOWINFO
-#define IPV6_FLOWINFO 11
-#endif
-#ifndef IPV6_FREEBIND
-#define IPV6_FREEBIND 78
-#endif
 /* include/uapi/linux/net_tstamp.h */
 #define TS_TX_SOFTWARE (1u << 1)
 #define TS_SOFTWARE (1u << 4)
@@ -1750,12 +1728,6 @@ static void ipv6_pktinfo_then_2292pktinfo_leave_the_second_for_kernel_refused_by
 
 /* 8. Evidence: two messages of one kind, the second's value observed */
 
-#ifndef SO_RCVMARK
-#define SO_RCVMARK 75
-#endif
-#ifndef SCM_TS_OPT_ID
-#define SCM_TS_OPT_ID 81
-#endif
 /* include/uapi/linux/net_tstamp.h */
 #define TS_OPT_ID (1u << 7)
 

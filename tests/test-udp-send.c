@@ -47,19 +47,6 @@ struct txtime_config {
 	uint32_t flags;
 };
 
-#ifndef SCM_TS_OPT_ID
-#define SCM_TS_OPT_ID 81
-#endif
-#ifndef SO_RCVMARK
-#define SO_RCVMARK 75
-#endif
-#ifndef SO_RCVPRIORITY
-#define SO_RCVPRIORITY 82
-#endif
-#ifndef IPV6_FREEBIND
-#define IPV6_FREEBIND 78
-#endif
-
 /*
  * A receiver bound to loopback of TEST_IP's family and an unbound sender;
  * receives never wait more than 5 s. Bare: unlike helpers.h's struct udp, the
