@@ -193,7 +193,7 @@ static bool decode(const unsigned char *data, bool wide, long per_second, struct
 		   size_t n)
 {
 	size_t width = stamp_width(wide);
-	struct cmsgbuf_timespec out[3];
+	struct cmsgbuf_timespec out[3] = { { 0, 0 } };	/* for cppcheck: n is never 0 */
 
 	for (size_t i = 0; i < n; i++) {
 		int64_t sec, frac;
