@@ -22,34 +22,6 @@
 
 #define BATCH 16
 
-static void set_int_opt(int fd, int level, int name, int value)
-{
-	if (setsockopt(fd, level, name, &value, sizeof(value)) != 0)
-		fail_msg("setsockopt(%d, %d): %s", level, name, strerror(errno));
-}
-
-/* A receive that never hangs the suite: an absent message fails the test. */
-static void set_recv_timeout(int fd)
-{
-	struct timeval tv = { 5, 0 };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
-		fail_msg("SO_RCVTIMEO: %s", strerror(errno));
-}
-
-static void assert_fd_count(int want, const char *when)
-{
-	int now = open_fd_count();
-
-	if (now != want)
-		fail_msg("%s: %d fds open, expected %d", when, now, want);
-}
-
-static bool is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) != -1;
-}
-
 /*
  * A batch of BATCH messages: each its one-byte payload (its index), its iovec,
  * its send and receive buffers in its own space.
@@ -96,49 +68,6 @@ static void receive_all(int sock, struct batch *t, unsigned int n)
 			fail_msg("recvmmsg after %u of %u: %d (%s)", got, n, r, strerror(errno));
 		got += (unsigned int)r;
 	}
-}
-
-/* Over loopback UDP */
-
-struct udp {
-	int rx, tx;
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in v4;
-		struct sockaddr_in6 v6;
-	} to;
-	socklen_t tolen;
-};
-
-static void udp_open(struct udp *u, int family)
-{
-	memset(u, 0, sizeof(*u));
-	u->rx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	u->tx = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (u->rx < 0 || u->tx < 0)
-		fail_msg("socket(%d, SOCK_DGRAM): %s", family, strerror(errno));
-	if (family == AF_INET) {
-		u->to.v4.sin_family = AF_INET;
-		u->to.v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		u->tolen = sizeof(u->to.v4);
-		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTOS, 1);
-		set_int_opt(u->rx, IPPROTO_IP, IP_RECVTTL, 1);
-	} else {
-		u->to.v6.sin6_family = AF_INET6;
-		u->to.v6.sin6_addr = in6addr_loopback;
-		u->tolen = sizeof(u->to.v6);
-		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVTCLASS, 1);
-		set_int_opt(u->rx, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1);
-	}
-	if (bind(u->rx, &u->to.sa, u->tolen) != 0 || getsockname(u->rx, &u->to.sa, &u->tolen) != 0)
-		fail_msg("bind to loopback: %s", strerror(errno));
-	set_recv_timeout(u->rx);
-}
-
-static void udp_close(struct udp *u)
-{
-	assert_int_equal(close(u->rx), 0);
-	assert_int_equal(close(u->tx), 0);
 }
 
 /* The int payload of the message (@level, @type) of @b, or -1; IP_TOS comes as one byte. */
@@ -290,24 +219,6 @@ static void dgram_pair(int sv[2])
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) != 0)
 		fail_msg("socketpair: %s", strerror(errno));
 	set_recv_timeout(sv[1]);
-}
-
-/* @n distinct open files: the read ends of pipes. */
-static void open_files(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int p[2];
-
-		assert_int_equal(pipe(p), 0);
-		close(p[1]);
-		fds[i] = p[0];
-	}
-}
-
-static void close_all(const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
 }
 
 /* Message i carries nfds[i] descriptors (of @files), none when 0. */
@@ -508,19 +419,8 @@ static int plain_truncated_batch(void *arg)
  */
 static bool truncation_is_observable(void)
 {
-	int gap;
-
-	if (!under_qemu())
-		return true;
-	gap = probe_in_child(plain_truncated_batch, NULL);
-	if (gap == 0)
-		return true;
-	if (gap > 3)
-		fail_msg("qemu-user, plain truncated recvmmsg(2): %d", gap);
-	print_message("# qemu-user: a plain recvmmsg(2) of 4 fds into CMSG_SPACE(sizeof(int))%s%s%s: "
-		      "the kernel's truncation is not observable here\n", gap & 1 ? " lacks MSG_CTRUNC" : "",
-		      gap == 3 ? " and" : "", gap & 2 ? " leaves open fds it did not hand out" : "");
-	return false;
+	return truncation_is_observable_by(plain_truncated_batch, NULL,
+					   "recvmmsg(2) of 4 fds into CMSG_SPACE(sizeof(int))");
 }
 
 /*

@@ -183,7 +183,7 @@ static void libc_sendmsg_limit_is_the_one_cmsgbuf_goes_around(void **state)
 	close(sv[1]);
 }
 
-static int close_all(void **state)
+static int close_both(void **state)
 {
 	close_pipes();
 	return fd_ledger_close(state);
@@ -201,5 +201,5 @@ int main(void)
 		cmocka_unit_test(libc_sendmsg_limit_is_the_one_cmsgbuf_goes_around),
 	};
 
-	return cmocka_run_group_tests(tests, open_all, close_all);
+	return cmocka_run_group_tests(tests, open_all, close_both);
 }

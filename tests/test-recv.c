@@ -29,9 +29,6 @@
 #include "cmsgbuf.h"
 #include "helpers.h"
 
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76
-#endif
 #ifndef SCM_PIDFD
 #define SCM_PIDFD 0x04
 #endif
@@ -42,12 +39,9 @@ static char one_byte = 'x';
 
 static void pair(int type, int sv[2])
 {
-	struct timeval tv = { 5, 0 };
-
 	if (socketpair(AF_UNIX, type, 0, sv) != 0)
 		fail_msg("socketpair(%d): %s", type, strerror(errno));
-	/* An absent message fails the test instead of hanging the suite. */
-	assert_int_equal(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	set_recv_timeout(sv[1]);
 }
 
 static void close_pair(int sv[2])
@@ -56,51 +50,12 @@ static void close_pair(int sv[2])
 	close(sv[1]);
 }
 
-static void set_opt(int fd, int name)
-{
-	int one = 1;
-
-	if (setsockopt(fd, SOL_SOCKET, name, &one, sizeof(one)) != 0)
-		fail_msg("setsockopt(%d): %s", name, strerror(errno));
-}
-
-/* @n fds to send, each a distinct open file: the read ends of pipes. */
-static void open_files(int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		int p[2];
-
-		assert_int_equal(pipe(p), 0);
-		close(p[1]);
-		fds[i] = p[0];
-	}
-}
-
-static void close_all(const int *fds, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
-}
-
-static bool is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) != -1;
-}
-
 static void assert_cloexec(int fd)
 {
 	int flags = fcntl(fd, F_GETFD);
 
 	if (flags == -1 || !(flags & FD_CLOEXEC))
 		fail_msg("received fd %d lacks FD_CLOEXEC (F_GETFD: %d)", fd, flags);
-}
-
-static void assert_fd_count(int want, const char *when)
-{
-	int now = open_fd_count();
-
-	if (now != want)
-		fail_msg("%s: %d fds open, expected %d", when, now, want);
 }
 
 /* Sends one byte with @n fds (none when 0), with the library's send side. */
@@ -256,19 +211,8 @@ static int plain_truncated_receive(void *arg)
  */
 static bool truncation_is_observable(int type)
 {
-	int gap;
-
-	if (!under_qemu())
-		return true;
-	gap = probe_in_child(plain_truncated_receive, &type);
-	if (gap == 0)
-		return true;
-	if (gap > 3)
-		fail_msg("qemu-user, plain truncated receive: %d", gap);
-	print_message("# qemu-user: a plain recvmsg(2) of 8 fds into CMSG_SPACE(sizeof(int))%s%s%s: "
-		      "the kernel's truncation is not observable here\n", gap & 1 ? " lacks MSG_CTRUNC" : "",
-		      gap == 3 ? " and" : "", gap & 2 ? " leaves open fds it did not hand out" : "");
-	return false;
+	return truncation_is_observable_by(plain_truncated_receive, &type,
+					   "recvmsg(2) of 8 fds into CMSG_SPACE(sizeof(int))");
 }
 
 /* Space for 1 fd (CMSG_SPACE, so 2 on 64-bit Linux), 8 sent. */
@@ -338,7 +282,7 @@ static void credentials_come_before_rights(int type)
 	int sv[2], sent[2];
 
 	pair(type, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 2);
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	send_fds(sv[0], sent, 2);
@@ -579,7 +523,7 @@ static void stopping_early_then_clear_closes_the_rest(void **state)
 
 	(void)state;
 	pair(SOCK_STREAM, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 2);
 	before = open_fd_count();
 	cmsgbuf_recv_init(&b, space, sizeof(space));
@@ -604,7 +548,7 @@ static void resume_after_partial_iteration(void **state)
 
 	(void)state;
 	pair(SOCK_DGRAM, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 1);
 	/* Misaligned on purpose: the resumed walk must still find aligned headers. */
 	cmsgbuf_recv_init(&b, space + 1, sizeof(space) - 1);
@@ -735,7 +679,7 @@ static void missing_credentials_read_as_none(void **state)
 	pair(SOCK_DGRAM, sv);
 	cmsgbuf_recv_init(&b, space, sizeof(space));
 	send_fds(sv[0], NULL, 0);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	receive(sv[1], &b);
 	assert_true(cmsgbuf_recv_next(&b, &m));
 	assert_true(cmsgbuf_msg_credentials(&m, &cred));
@@ -876,6 +820,19 @@ static void craft_rights(size_t off, size_t cmsg_len, const int *fds, size_t n)
 {
 	craft_header(off, cmsg_len, SOL_SOCKET, SCM_RIGHTS);
 	memcpy(craft.bytes + off + CMSG_LEN(0), fds, n * sizeof(int));
+}
+
+/* The SCM_RIGHTS message a taker is handed, its payload @len bytes at @off of craft's bytes: forged, not walked to. */
+static struct cmsgbuf_msg forged_rights_at(size_t off, size_t len)
+{
+	struct cmsgbuf_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.level = SOL_SOCKET;
+	m.type = SCM_RIGHTS;
+	m.data = craft.bytes + off;
+	m.len = len;
+	return m;
 }
 
 static void adopt(struct cmsgbuf_recv *b, void *control, size_t len, int flags)
@@ -1164,11 +1121,7 @@ static void taking_a_header_forged_at_a_misaligned_offset_is_einval(void **state
 	craft_header(0, CMSG_LEN(32), 0x7777, 1);
 	craft_rights(fake, CMSG_LEN(sizeof(fd)), &fd, 1);
 	adopt(&b, craft.bytes, CMSG_SPACE(32), 0);
-	memset(&m, 0, sizeof(m));
-	m.level = SOL_SOCKET;
-	m.type = SCM_RIGHTS;
-	m.data = craft.bytes + fake + CMSG_LEN(0);
-	m.len = sizeof(fd);
+	m = forged_rights_at(fake + CMSG_LEN(0), sizeof(fd));
 	assert_int_equal(cmsgbuf_msg_nfds(&m), 1);
 	assert_take_refused(&b, &m, "a header at a misaligned offset");
 	memcpy(&slot, m.data, sizeof(slot));
@@ -1197,11 +1150,7 @@ static void taking_a_header_that_runs_past_the_bytes_is_einval(void **state)
 	craft_rights(at, CMSG_LEN(sizeof(fd)), &fd, 1);
 	/* the adopted bytes end one alignment unit into the rights header */
 	adopt(&b, craft.bytes, at + CMSG_ALIGN(1), 0);
-	memset(&m, 0, sizeof(m));
-	m.level = SOL_SOCKET;
-	m.type = SCM_RIGHTS;
-	m.data = craft.bytes + at + CMSG_LEN(0);
-	m.len = sizeof(fd);
+	m = forged_rights_at(at + CMSG_LEN(0), sizeof(fd));
 	assert_take_refused(&b, &m, "a header that runs past the bytes");
 	cmsgbuf_recv_clear(&b);
 	assert_true(is_open(fd));
@@ -1223,11 +1172,7 @@ static void taking_a_message_longer_than_the_bytes_is_einval(void **state)
 	memset(&craft, 0, sizeof(craft));
 	craft_rights(0, CMSG_LEN(sizeof(fds)), fds, 2);
 	adopt(&b, craft.bytes, CMSG_LEN(sizeof(int)), 0);
-	memset(&m, 0, sizeof(m));
-	m.level = SOL_SOCKET;
-	m.type = SCM_RIGHTS;
-	m.data = craft.bytes + CMSG_LEN(0);
-	m.len = sizeof(fds);
+	m = forged_rights_at(CMSG_LEN(0), sizeof(fds));
 	assert_int_equal(cmsgbuf_msg_nfds(&m), 2);
 	assert_take_refused(&b, &m, "a message longer than the bytes");
 	cmsgbuf_recv_clear(&b);
@@ -1466,7 +1411,7 @@ static void ignoring_a_message_leaks_nothing(void **state)
 
 	(void)state;
 	own_open(&t, SOCK_SEQPACKET);
-	set_opt(t.sv[1], SO_PASSCRED);
+	set_int_opt(t.sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	for (int round = 0; round < 3; round++) {
 		send_fds(t.sv[0], t.sent, 3);
 		receive(t.sv[1], &t.b);
@@ -1662,7 +1607,7 @@ static void taking_credentials_relabelled_as_rights_is_einval(void **state)
 
 	(void)state;
 	own_open(&t, SOCK_DGRAM);
-	set_opt(t.sv[1], SO_PASSCRED);
+	set_int_opt(t.sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	send_fds(t.sv[0], t.sent, 1);
 	receive(t.sv[1], &t.b);
 	assert_true(cmsgbuf_recv_find(&t.b, SOL_SOCKET, CMSGBUF_SCM_CREDENTIALS, &m));
@@ -1732,7 +1677,7 @@ static void adopting_again_is_ebusy_until_clear(void **state)
 
 	(void)state;
 	pair(SOCK_DGRAM, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 1);
 	before = open_fd_count();
 	send_fds(sv[0], sent, 1);
@@ -1918,7 +1863,7 @@ static void find_returns_the_first_of_a_kind_and_leaves_the_walk(void **state)
 
 	(void)state;
 	own_open(&t, SOCK_DGRAM);
-	set_opt(t.sv[1], SO_PASSCRED);
+	set_int_opt(t.sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	send_fds(t.sv[0], t.sent, 1);
 	receive(t.sv[1], &t.b);
 	assert_true(cmsgbuf_recv_find(&t.b, SOL_SOCKET, SCM_RIGHTS, &m));
@@ -1956,7 +1901,7 @@ static void credentials_of_a_receive_in_one_call(void **state)
 	assert_false(cmsgbuf_recv_credentials(&b, &cred));
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(cred.pid, 7);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	send_fds(sv[0], NULL, 0);
 	receive(sv[1], &b);
 	assert_true(cmsgbuf_recv_credentials(&b, &cred));
@@ -1979,7 +1924,7 @@ static void send_fds_and_recv_fds_pass_fds_and_credentials(int type)
 	char c = 0;
 
 	pair(type, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 3);
 	before = open_fd_count();
 	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 2, &me, 0), 1);
@@ -2053,7 +1998,7 @@ static void recv_fds_of_a_message_without_fds_gives_none(void **state)
 
 	(void)state;
 	pair(SOCK_DGRAM, sv);
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	before = open_fd_count();
 	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, NULL, 0, &me, 0), 1);
 	assert_int_equal(cmsgbuf_recv_fds(sv[1], &c, 1, got, &n, 0), 1);
@@ -2124,7 +2069,7 @@ static void recv_fds_closes_a_pidfd(void **state)
 	(void)state;
 	if (!pidfd_pair(sv))
 		return;
-	set_opt(sv[1], SO_PASSCRED);
+	set_int_opt(sv[1], SOL_SOCKET, SO_PASSCRED, 1);
 	open_files(sent, 1);
 	before = open_fd_count();
 	assert_int_equal(cmsgbuf_send_fds(sv[0], "x", 1, sent, 1, NULL, 0), 1);

@@ -17,22 +17,6 @@
 #include "cmsgbuf.h"
 #include "helpers.h"
 
-#ifndef SO_TIMESTAMPING_OLD
-#define SO_TIMESTAMPING_OLD 37
-#endif
-#ifndef SO_TIMESTAMPING_NEW
-#define SO_TIMESTAMPING_NEW 65
-#endif
-#ifndef SCM_DEVMEM_DMABUF
-#define SCM_DEVMEM_DMABUF 79
-#endif
-#ifndef IP_PROTOCOL
-#define IP_PROTOCOL 52
-#endif
-#ifndef IPV6_FLOWINFO
-#define IPV6_FLOWINFO 11
-#endif
-
 /* The space macros are the sums of CMSG_SPACE(), as constant expressions. */
 static_assert(CMSGBUF_RIGHTS_SPACE(1) == CMSG_SPACE(sizeof(int)), "rights(1)");
 static_assert(CMSGBUF_RIGHTS_SPACE(253) == CMSG_SPACE(253 * sizeof(int)), "rights(253)");

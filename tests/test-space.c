@@ -26,18 +26,6 @@
 #ifndef SO_TIMESTAMPNS_NEW
 #define SO_TIMESTAMPNS_NEW 64
 #endif
-#ifndef SO_TIMESTAMPING_NEW
-#define SO_TIMESTAMPING_NEW 65
-#endif
-#ifndef SO_RCVMARK
-#define SO_RCVMARK 75
-#endif
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76
-#endif
-#ifndef SO_RCVPRIORITY
-#define SO_RCVPRIORITY 82
-#endif
 #ifndef SO_INQ
 #define SO_INQ 84
 #endif
