@@ -4,15 +4,22 @@
  * files in it, in name order) and prints TAP, one line per file, so that a
  * corpus runs under `meson test` with any compiler and no fuzzing engine.
  *
- * Each input runs in a child process, so that a crash (an abort from a broken
- * invariant, a sanitizer report) marks that file "not ok" and the others still
- * run. Exit status: 0 when every input passed, 1 when one failed, and 99
- * (Meson's "hard error", which should_fail does not turn into a pass) when
- * the inputs cannot be read.
+ * Each input runs in a child process, so that a broken invariant (which exits
+ * FUZZ_INVARIANT_EXIT here, see fuzz_fail()) or a crash (a sanitizer report,
+ * a signal) marks that file "not ok" and the others still run. Exit status: 0
+ * when every input passed, 1 when one failed, and 99 (Meson's "hard error")
+ * when the inputs cannot be read.
+ *
+ * With --expect-invariant-broken first, for a harness built with a planted
+ * defect: an input that broke an invariant is "ok", and the exit status is 0
+ * only when at least one did and no input failed in any other way (a crash,
+ * a sanitizer report, another exit status): the defect is caught, by the
+ * fuzzer's own checks.
  */
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,8 +108,11 @@ static bool read_file(const char *path, uint8_t **data, size_t *size)
 	return true;
 }
 
-/* Runs one input in a child; returns NULL on success, else what went wrong. */
-static const char *run(const char *path, char *why, size_t whylen)
+/*
+ * Runs one input in a child; returns NULL on success, else what went wrong,
+ * with *@broken true when it was a broken invariant.
+ */
+static const char *run(const char *path, char *why, size_t whylen, bool *broken)
 {
 	uint8_t *data;
 	size_t size;
@@ -128,7 +138,10 @@ static const char *run(const char *path, char *why, size_t whylen)
 			return strerror(errno);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return NULL;
-	if (WIFSIGNALED(status))
+	*broken = WIFEXITED(status) && WEXITSTATUS(status) == FUZZ_INVARIANT_EXIT;
+	if (*broken)
+		snprintf(why, whylen, "invariant broken (exit status %d)", FUZZ_INVARIANT_EXIT);
+	else if (WIFSIGNALED(status))
 		snprintf(why, whylen, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
 		snprintf(why, whylen, "exit status %d", WEXITSTATUS(status));
@@ -138,9 +151,10 @@ static const char *run(const char *path, char *why, size_t whylen)
 int main(int argc, char **argv)
 {
 	struct inputs in = { NULL, 0, 0 };
-	int failed = 0;
+	bool expect_broken = argc > 1 && strcmp(argv[1], "--expect-invariant-broken") == 0;
+	size_t failed = 0, broken = 0;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = expect_broken ? 2 : 1; i < argc; i++) {
 		if (!collect(&in, argv[i])) {
 			printf("Bail out! cannot read %s: %s\n", argv[i], strerror(errno));
 			return 99;
@@ -153,9 +167,13 @@ int main(int argc, char **argv)
 	printf("1..%zu\n", in.n);
 	for (size_t i = 0; i < in.n; i++) {
 		char why[128];
-		const char *err = run(in.path[i], why, sizeof(why));
+		bool invariant = false;
+		const char *err = run(in.path[i], why, sizeof(why), &invariant);
 
-		if (err) {
+		if (err && invariant && expect_broken) {
+			printf("ok %zu - %s: %s, as expected\n", i + 1, in.path[i], err);
+			broken++;
+		} else if (err) {
 			printf("not ok %zu - %s: %s\n", i + 1, in.path[i], err);
 			failed++;
 		} else {
@@ -164,5 +182,9 @@ int main(int argc, char **argv)
 		free(in.path[i]);
 	}
 	free(in.path);
+	if (expect_broken && broken == 0) {
+		printf("# no input broke an invariant: the planted defect is not caught\n");
+		return 1;
+	}
 	return failed ? 1 : 0;
 }
