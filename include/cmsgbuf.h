@@ -692,7 +692,9 @@ CMSGBUF_INLINE void cmsgbuf_send_clear(struct cmsgbuf_send *b);
  *    kernel, which counts them converted to its own layout, each message 4
  *    to 8 bytes longer, with ENOMEM: a limit of the machine that push does
  *    not know; a buffer given less space than that, the space being its cap,
- *    stays below it, in such a 32-bit process less 8 bytes per message);
+ *    stays below it, in such a 32-bit process less 8 bytes per message,
+ *    unless the socket itself holds option memory, which counts against
+ *    the same limit: a socket filter, IP options, multicast memberships);
  *  - EINVAL: the kernel would reject or drop the message, or let it override
  *    one already in the buffer:
  *    - SCM_RIGHTS: no descriptor (the kernel ignores it), a length that is not
